@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+// gansynth: GAN image synthesis from GGUF generator files.
+// Data flows one way: GGUFFormat (bytes) → GanModel (graph) + GanLatent (inputs) → GanKernels (forward)
+// → GanImage (pixels, grid, encoders) → gansynth (CLI).
+import PackageDescription
+
+// Kernels always use fused multiply-add, so every machine computes bit-identical images. On x86_64 that needs
+// FMA in hardware: the baseline is Haswell (AVX2 + FMA, 2013 and later). arm64 always has FMA.
+#if arch(x86_64)
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let cpuFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "gansynth",
+    products: [
+        .executable(name: "gansynth", targets: ["gansynth"]),
+        .library(name: "GGUFFormat", targets: ["GGUFFormat"]),
+        .library(name: "GanKernels", targets: ["GanKernels"]),
+        .library(name: "GanModel", targets: ["GanModel"]),
+        .library(name: "GanLatent", targets: ["GanLatent"]),
+        .library(name: "GanImage", targets: ["GanImage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: Public modules
+        .target(name: "GGUFFormat"),
+        .target(name: "GanKernels", swiftSettings: cpuFlags),
+        .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels"], swiftSettings: cpuFlags),
+        .target(name: "GanLatent"),
+        .target(name: "GanImage", dependencies: ["CPNGShim", "CJPEGShim"]),
+
+        // MARK: C shims (the only code that calls setjmp/longjmp)
+        .target(name: "CPNGShim", linkerSettings: [.linkedLibrary("png")]),
+        .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "gansynth",
+            dependencies: [
+                "GGUFFormat", "GanModel", "GanLatent", "GanImage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "GGUFFormatTests", dependencies: ["GGUFFormat"]),
+        .testTarget(name: "GanKernelsTests", dependencies: ["GanKernels"], swiftSettings: cpuFlags),
+        .testTarget(name: "GanModelTests", dependencies: ["GanModel", "GGUFFormat", "GanKernels"]),
+        .testTarget(name: "GanLatentTests", dependencies: ["GanLatent"]),
+        .testTarget(name: "GanImageTests", dependencies: ["GanImage"]),
+        .testTarget(name: "GansynthCLITests", dependencies: ["gansynth", "GanImage"]),
+    ]
+)
