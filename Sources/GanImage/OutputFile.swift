@@ -1,0 +1,99 @@
+// Puts encoded bytes somewhere: a file replaced atomically, or a file descriptor (standard output).
+// The module's only OS calls live here (open/write/fsync/rename, strerror); no Foundation.
+// Atomic replace is the usual POSIX recipe: temp file in the same directory, write, fsync, rename, fsync dir.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes `bytes` to `path` so that readers see either the old file or the complete new one, never a part.
+///
+/// The bytes go to `.<name>.gansynth-<pid>-<random>.tmp` in the target's directory, are fsynced, and the temp
+/// file is renamed over `path` (replacing a file, or a symlink itself, not its target). The new file gets mode
+/// 0666 minus the umask. On any failure the temp file is removed and `.fileWriteFailed(path:errno:)` is thrown,
+/// e.g. "cannot write 'out/x.png': No such file or directory".
+public func writeAtomically(_ bytes: [UInt8], to path: String) throws(ImageError) {
+    guard !path.isEmpty else { throw .fileWriteFailed(path: path, errno: ENOENT) }
+    let slash = path.lastIndex(of: "/")
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    guard !name.isEmpty, name != ".", name != ".." else { throw .fileWriteFailed(path: path, errno: EISDIR) }
+    let dirPrefix = slash.map { String(path[...$0]) } ?? ""          // "" or "…/", keeps "/" for root
+    // Stay well under NAME_MAX (255 bytes) however long the target's own name is.
+    let tag = name.utf8.count <= 160 ? name : "out"
+
+    var fd: Int32 = -1
+    var temp = ""
+    for _ in 0..<8 {
+        let random = String(UInt64.random(in: .min ... .max), radix: 36)
+        temp = "\(dirPrefix).\(tag).gansynth-\(getpid())-\(random).tmp"
+        fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if fd >= 0 || errno != EEXIST { break }
+    }
+    guard fd >= 0 else { throw .fileWriteFailed(path: path, errno: errno) }
+
+    var failure = writeFully(bytes, to: fd)
+    if failure == 0 && fsync(fd) != 0 { failure = errno }
+    // Linux closes the descriptor even when close reports EINTR, so only other errors mean lost data.
+    if close(fd) != 0 && failure == 0 && errno != EINTR { failure = errno }
+    if failure == 0 && rename(temp, path) != 0 { failure = errno }
+    if failure != 0 {
+        unlink(temp)
+        throw .fileWriteFailed(path: path, errno: failure)
+    }
+    // Make the rename itself durable. The file is already complete and in place, so a failure here is ignored.
+    let dirfd = open(dirPrefix.isEmpty ? "." : dirPrefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    if dirfd >= 0 {
+        _ = fsync(dirfd)
+        _ = close(dirfd)
+    }
+}
+
+/// Writes all of `bytes` to standard output. See `writeAll(_:toFileDescriptor:)`.
+public func writeToStandardOutput(_ bytes: [UInt8]) throws(ImageError) {
+    try writeAll(bytes, toFileDescriptor: STDOUT_FILENO)
+}
+
+/// Writes all of `bytes` to `fd` with write(2), retrying short writes and EINTR, and waiting on a non-blocking
+/// descriptor that reports EAGAIN. EPIPE becomes `.brokenPipe` so a CLI can exit quietly when its reader
+/// (`| head`) goes away — but only if the process ignores SIGPIPE (`signal(SIGPIPE, SIG_IGN)`); with the default
+/// disposition the kernel kills the process before write returns. Other errors (ENOSPC on a full disk or
+/// /dev/full, EBADF, EIO) become `.outputWriteFailed(fileDescriptor:errno:)`.
+public func writeAll(_ bytes: [UInt8], toFileDescriptor fd: Int32) throws(ImageError) {
+    let failure = writeFully(bytes, to: fd)
+    if failure == EPIPE { throw .brokenPipe }
+    if failure != 0 { throw .outputWriteFailed(fileDescriptor: fd, errno: failure) }
+}
+
+/// Returns 0 or the errno that stopped the write.
+private func writeFully(_ bytes: [UInt8], to fd: Int32) -> Int32 {
+    bytes.withUnsafeBytes { raw -> Int32 in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, min(raw.count - offset, 1 << 30))
+            if n > 0 {
+                offset += n
+                continue
+            }
+            if n == 0 { return EIO }   // write(2) made no progress on a non-empty request; don't spin
+            let e = errno
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EWOULDBLOCK {
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&p, 1, -1)
+                continue
+            }
+            return e
+        }
+        return 0
+    }
+}
+
+/// strerror's text for `code`, e.g. "No space left on device".
+func errnoDescription(_ code: Int32) -> String {
+    guard let s = strerror(code) else { return "error \(code)" }
+    return String(cString: s)
+}

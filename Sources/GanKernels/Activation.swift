@@ -1,0 +1,73 @@
+// Elementwise activations, fused into the epilogues of the matrix kernels. `exp` is our own polynomial so
+// that tanh and sigmoid give the same bits on every platform (libm implementations differ in the last ulp)
+// and vectorize. Accuracy: relative error of exp below 2e-7 on [-87, 88].
+
+public enum Activation: Equatable, Sendable {
+    case identity
+    case relu
+    case leakyReLU(slope: Float)
+    case tanh
+    case sigmoid
+}
+
+public typealias Vector = SIMD16<Float>
+
+@inline(__always)
+public func fastExp(_ x: Vector) -> Vector {
+    let log2e: Float = 1.442_695_04, ln2Hi: Float = 0.693_145_751_953_125, ln2Lo: Float = 1.428_606_765_330_187e-06
+    let clamped = pointwiseMin(pointwiseMax(x, Vector(repeating: -87.3)), Vector(repeating: 88.3))
+    let n = (clamped * log2e).rounded(.toNearestOrEven)
+    var r = clamped.addingProduct(n, Vector(repeating: -ln2Hi))
+    r = r.addingProduct(n, Vector(repeating: -ln2Lo))
+    // Taylor coefficients 1/6! … 1/0!; on |r| ≤ ln2/2 the truncation error is below 1.3e-7.
+    var p = Vector(repeating: 1.0 / 720.0)
+    p = Vector(repeating: 1.0 / 120.0).addingProduct(p, r)
+    p = Vector(repeating: 1.0 / 24.0).addingProduct(p, r)
+    p = Vector(repeating: 1.0 / 6.0).addingProduct(p, r)
+    p = Vector(repeating: 0.5).addingProduct(p, r)
+    p = Vector(repeating: 1.0).addingProduct(p, r)
+    p = Vector(repeating: 1.0).addingProduct(p, r)
+    let exponent = SIMD16<Int32>(n, rounding: .towardZero) &+ 127
+    let scale = unsafeBitCast(exponent &<< 23, to: Vector.self)
+    return p * scale
+}
+
+@inline(__always)
+public func activate(_ x: Vector, _ activation: Activation) -> Vector {
+    switch activation {
+    case .identity:
+        return x
+    case .relu:
+        return x.replacing(with: 0, where: x .< 0)
+    case .leakyReLU(let slope):
+        return x.replacing(with: x * slope, where: x .< 0)
+    case .tanh:
+        let t = fastExp(-2 * x.replacing(with: -x, where: x .< 0))
+        let y = (1 - t) / (1 + t)
+        return y.replacing(with: -y, where: x .< 0)
+    case .sigmoid:
+        return 1 / (1 + fastExp(-x))
+    }
+}
+
+/// The same function on one value, bit-identical to a lane of the vector form.
+@inline(__always)
+public func activate(_ x: Float, _ activation: Activation) -> Float {
+    activate(Vector(repeating: x), activation)[0]
+}
+
+/// Applies `activation` in place to `count` floats.
+public func applyActivation(_ data: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
+    if activation == .identity { return }
+    var i = 0
+    let raw = UnsafeMutableRawPointer(data)
+    while i + 16 <= count {
+        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: Vector.self)
+        raw.storeBytes(of: activate(v, activation), toByteOffset: i * 4, as: Vector.self)
+        i += 16
+    }
+    while i < count {
+        data[i] = activate(data[i], activation)
+        i += 1
+    }
+}

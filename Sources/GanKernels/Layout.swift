@@ -1,0 +1,46 @@
+// Data-movement kernels for the (C, B, S) activation layout (S = H·W, or 1 for feature vectors).
+// A reshape in PyTorch is a view of each image's row-major (C·S) elements; in (C, B, S) it moves data.
+
+/// Per-image row-major `view` from (c1, s1) to (c2, s2) with c1·s1 == c2·s2; x (c1, B, s1) → y (c2, B, s2).
+public func reshapeChannelMajor(x: UnsafePointer<Float>, channels c1: Int, spatial s1: Int,
+                                y: UnsafeMutablePointer<Float>, channels c2: Int, spatial s2: Int, batch: Int) {
+    precondition(c1 * s1 == c2 * s2)
+    if s1 == s2 || batch == 1 {
+        y.update(from: x, count: c1 * s1 * batch)
+        return
+    }
+    for b in 0..<batch {
+        for f in 0..<(c1 * s1) {
+            y[(f / s2 * batch + b) * s2 + f % s2] = x[(f / s1 * batch + b) * s1 + f % s1]
+        }
+    }
+}
+
+/// x (C, B, H, W) → y (C, B, H·f, W·f), each pixel repeated f×f.
+public func upsampleNearest(x: UnsafePointer<Float>, planes: Int, height: Int, width: Int, factor f: Int,
+                            y: UnsafeMutablePointer<Float>) {
+    let wo = width * f
+    for p in 0..<planes {
+        let src = x + p * height * width, dst = y + p * height * width * f * f
+        for oy in 0..<(height * f) {
+            let row = src + (oy / f) * width, out = dst + oy * wo
+            for ox in 0..<wo { out[ox] = row[ox / f] }
+        }
+    }
+}
+
+/// In place on x (C, B·S): x = act(x·scale[c] + shift[c]). Batch norm that could not be folded into a weight.
+public func channelAffine(_ x: UnsafeMutablePointer<Float>, channels: Int, perChannel: Int,
+                          scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, activation: Activation) {
+    for c in 0..<channels {
+        let row = x + c * perChannel
+        for i in 0..<perChannel { row[i] = activate(row[i] * scale[c] + shift[c], activation) }
+    }
+}
+
+/// (R, C) row-major → (C, R) row-major; turns batch-major inputs into channel-major ones and back.
+public func transpose(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        for c in 0..<columns { y[c * rows + r] = x[r * columns + c] }
+    }
+}

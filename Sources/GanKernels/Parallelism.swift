@@ -1,0 +1,39 @@
+// Splits a kernel's independent pieces of work over threads. Pieces never share an output element, and
+// each element is computed by the same instruction sequence whichever thread runs it, so results do not
+// depend on the thread count.
+
+import Dispatch
+
+public struct Parallelism: Sendable {
+    public let threads: Int
+
+    public init(threads: Int) {
+        precondition(threads >= 1, "thread count must be at least 1")
+        self.threads = threads
+    }
+
+    public static let serial = Parallelism(threads: 1)
+
+    /// Runs `body(range)` for contiguous slices of `0..<count`, at most one slice per thread.
+    public func forEachSlice(of count: Int, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let slices = min(threads, count)
+        if slices == 1 {
+            body(0..<count)
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: slices) { s in
+                let lo = count * s / slices, hi = count * (s + 1) / slices
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+}
+
+/// Kernels hand raw buffers to worker threads that write disjoint parts of them.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,48 @@
+// Per-image generator inputs drawn from a seed. Everything an image depends on comes from its own seed,
+// never from its position in a batch, so any batch size, thread count or shard gives the same image.
+//
+// z for seed s:   RandomState(s).randn(zDim)            ("normal")   or RandomState(s).uniform(-1, 1, zDim) ("uniform")
+// label, codes:   RandomState((s + 2^31) mod 2^32): randint(L), then randint(K_i) per categorical code,
+//                 then uniform(-1, 1) per continuous code — a second stream so that asking for a label
+//                 never changes z.
+// truncation t:   each normal element with |z| > t is redrawn from the same stream until |z| ≤ t.
+
+public enum LatentDistribution: String, Sendable {
+    case normal, uniform
+}
+
+/// Draws `z` for one seed, as float32 like StyleGAN's `.astype(np.float32)`.
+public func latentVector(seed: UInt32, dimension: Int, distribution: LatentDistribution,
+                         truncation: Double? = nil) -> [Float] {
+    var rng = LegacyRandomState(seed: seed)
+    var z = [Float](repeating: 0, count: dimension)
+    for i in 0..<dimension {
+        switch distribution {
+        case .normal:
+            var v = rng.nextGaussian()
+            if let t = truncation {
+                while abs(v) > t { v = rng.nextGaussian() }
+            }
+            z[i] = Float(v)
+        case .uniform:
+            z[i] = Float(rng.nextUniform(-1, 1))
+        }
+    }
+    return z
+}
+
+/// The label and InfoGAN codes a seed picks when the user fixes none of them.
+public struct DrawnConditions: Equatable, Sendable {
+    public var label: Int?
+    public var categorical: [Int]
+    public var continuous: [Float]
+}
+
+public func drawnConditions(seed: UInt32, labelCount: Int, categoricalSizes: [Int],
+                            continuousCount: Int) -> DrawnConditions {
+    var rng = LegacyRandomState(seed: seed &+ 0x8000_0000)
+    let label = labelCount > 0 ? rng.nextInt(below: labelCount) : nil
+    let categorical = categoricalSizes.map { rng.nextInt(below: $0) }
+    let continuous = (0..<continuousCount).map { _ in Float(rng.nextUniform(-1, 1)) }
+    return DrawnConditions(label: label, categorical: categorical, continuous: continuous)
+}

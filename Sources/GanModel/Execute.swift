@@ -1,0 +1,129 @@
+// Runs the planned steps on one chunk of images. Buffers are (C, n, S) for the chunk's n images.
+
+import GanKernels
+
+/// Per-chunk buffers: one output per step target plus one scratch area, allocated once per `generate`.
+final class Workspace {
+    private(set) var buffers: [Int: UnsafeMutablePointer<Float>] = [:]
+    let scratch: UnsafeMutablePointer<Float>
+
+    init(graph: Graph, steps: [Step], batch: Int) {
+        var scratchCount = 1
+        for step in steps {
+            buffers[step.target] = .allocate(capacity: graph.nodes[step.target].elementCount * batch)
+            switch step.kernel {
+            case .linear(_, _, let inShape, _, _) where inShape.count == 3:
+                scratchCount = max(scratchCount, inShape.reduce(1, *) * batch)
+            case .conv2d(let p, _, _, let inShape, _):
+                scratchCount = max(scratchCount, conv2dScratchCount(Workspace.geometry(p, inShape, batch)))
+            case .convTranspose2d(let p, _, _, let inShape, _):
+                scratchCount = max(scratchCount, convTranspose2dScratchCount(Workspace.geometry(p, inShape, batch)))
+            default: break
+            }
+        }
+        scratch = .allocate(capacity: scratchCount)
+    }
+
+    func release() {
+        for b in buffers.values { b.deallocate() }
+        buffers = [:]
+        scratch.deallocate()
+    }
+
+    static func geometry(_ p: ConvParameters, _ inShape: [Int], _ batch: Int) -> ConvGeometry {
+        ConvGeometry(inChannels: p.inChannels, outChannels: p.outChannels, kernel: p.kernel, stride: p.stride,
+                     padding: p.padding, outputPadding: p.outputPadding, batch: batch,
+                     inHeight: inShape[1], inWidth: inShape[2])
+    }
+}
+
+/// (C, S) split of a per-image shape.
+private func channelsAndSpatial(_ shape: [Int]) -> (Int, Int) { (shape[0], shape.dropFirst().reduce(1, *)) }
+
+extension Generator {
+    func run(_ batch: GeneratorInputs, images: Range<Int>, workspace: Workspace, parallelism: Parallelism,
+             into out: UnsafeMutablePointer<Float>) {
+        let n = images.count, first = images.lowerBound
+        for step in steps {
+            let y = workspace.buffers[step.target]!
+            let x = step.inputs.first.map { workspace.buffers[$0]! }
+            let node = graph.nodes[step.target]
+            switch step.kernel {
+            case .inputZ:
+                let d = inputs.zDimension
+                batch.z.withUnsafeBufferPointer { z in transpose(z.baseAddress! + first * d, rows: n, columns: d, into: y) }
+            case .inputLabel:
+                y.update(repeating: 0, count: inputs.labels.count * n)
+                for b in 0..<n { y[batch.labels[first + b] * n + b] = 1 }
+            case .inputCategorical(let index):
+                let codes = inputs.categoricalSizes.count
+                y.update(repeating: 0, count: inputs.categoricalSizes[index] * n)
+                for b in 0..<n { y[batch.categorical[(first + b) * codes + index] * n + b] = 1 }
+            case .inputContinuous:
+                let c = inputs.continuousCount
+                batch.continuous.withUnsafeBufferPointer { v in transpose(v.baseAddress! + first * c, rows: n, columns: c, into: y) }
+            case .embedding(let table, let d):
+                for b in 0..<n {
+                    let row = batch.labels[first + b] * d
+                    for j in 0..<d { y[j * n + b] = table[row + j] }
+                }
+            case .concat:
+                var offset = 0
+                for i in step.inputs {
+                    let count = graph.nodes[i].elementCount * n
+                    (y + offset).update(from: workspace.buffers[i]!, count: count)
+                    offset += count
+                }
+            case .reshape(let from, let to):
+                let (c1, s1) = channelsAndSpatial(from), (c2, s2) = channelsAndSpatial(to)
+                reshapeChannelMajor(x: x!, channels: c1, spatial: s1, y: y, channels: c2, spatial: s2, batch: n)
+            case .linear(let weight, let bias, let inShape, let outFeatures, let act):
+                var input = UnsafePointer(x!)
+                let inFeatures = inShape.reduce(1, *)
+                if inShape.count == 3 {
+                    let (c, s) = channelsAndSpatial(inShape)
+                    reshapeChannelMajor(x: x!, channels: c, spatial: s, y: workspace.scratch, channels: inFeatures,
+                                        spatial: 1, batch: n)
+                    input = UnsafePointer(workspace.scratch)
+                }
+                weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { bias in
+                        gemm(GEMMOperands(m: outFeatures, n: n, k: inFeatures, a: w.baseAddress!, b: input, ldb: n,
+                                          c: y, ldc: n, bias: bias.baseAddress!, activation: act),
+                             parallelism: parallelism)
+                    }
+                }
+            case .conv2d(let p, let weight, let bias, let inShape, let act):
+                weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { bias in
+                        conv2d(Workspace.geometry(p, inShape, n), x: x!, weight: w.baseAddress!, bias: bias.baseAddress!,
+                               activation: act, y: y, scratch: workspace.scratch, parallelism: parallelism)
+                    }
+                }
+            case .convTranspose2d(let p, let packed, let bias, let inShape, let act):
+                packed.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { bias in
+                        convTranspose2d(Workspace.geometry(p, inShape, n), x: x!, packedWeight: w.baseAddress!,
+                                        bias: bias.baseAddress!, activation: act, y: y, scratch: workspace.scratch,
+                                        parallelism: parallelism)
+                    }
+                }
+            case .affine(let scale, let shift, let shape, let act):
+                let (c, s) = channelsAndSpatial(shape)
+                y.update(from: x!, count: c * s * n)
+                channelAffine(y, channels: c, perChannel: s * n, scale: scale, shift: shift, activation: act)
+            case .activation(let act):
+                y.update(from: x!, count: node.elementCount * n)
+                applyActivation(y, count: node.elementCount * n, act)
+            case .upsample(let factor, let inShape):
+                upsampleNearest(x: x!, planes: inShape[0] * n, height: inShape[1], width: inShape[2], factor: factor, y: y)
+            }
+        }
+        // (C, n, S) → (n, C, S)
+        let (c, s) = (output.channels, output.height * output.width)
+        let last = workspace.buffers[graph.output.index]!
+        for ch in 0..<c {
+            for b in 0..<n { (out + (b * c + ch) * s).update(from: last + (ch * n + b) * s, count: s) }
+        }
+    }
+}

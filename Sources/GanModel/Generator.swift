@@ -1,0 +1,112 @@
+// A loaded generator: the graph turned once, at load, into a list of kernel steps with f32 weights,
+// batch norm folded into the layer before it, activations fused into that layer's epilogue and
+// conv_transpose2d weights packed for the GEMM. `generate` then only runs kernels.
+//
+// Activations are kept (C, B, S) — channel-major with the batch inside, S = H·W — so a whole batch is one GEMM.
+// Batches are cut into chunks of at most `chunkSize` images; as every kernel computes each image's values by
+// the same instruction sequence whatever the batch, the chunk size and thread count never change a bit.
+
+import GGUFFormat
+import GanKernels
+
+/// Inputs for `count` images, image-major.
+public struct GeneratorInputs: Sendable {
+    public var count: Int
+    /// (count, zDimension)
+    public var z: [Float]
+    /// (count) label indices; empty for unconditional models.
+    public var labels: [Int]
+    /// (count, number of categorical codes) value indices.
+    public var categorical: [Int]
+    /// (count, number of continuous codes)
+    public var continuous: [Float]
+
+    public init(count: Int, z: [Float], labels: [Int] = [], categorical: [Int] = [], continuous: [Float] = []) {
+        self.count = count; self.z = z; self.labels = labels; self.categorical = categorical; self.continuous = continuous
+    }
+}
+
+public final class Generator: Sendable {
+    public let card: ModelCard
+    public let inputs: InputSpec
+    public let output: OutputSpec
+    public let graph: Graph
+    public let parameterCount: Int
+    let steps: [Step]
+
+    public convenience init(path: String) throws(ModelError) {
+        let file: GGUFFile
+        do { file = try GGUFFile(path: path) } catch { throw .container(error) }
+        try self.init(file: file)
+    }
+
+    public init(file: GGUFFile) throws(ModelError) {
+        let m = Metadata(file: file)
+        let arch = file["general.architecture"]?.stringValue
+        guard arch == "gansynth" else { throw .notAGenerator(architecture: arch) }
+        let version = try m.int("gansynth.format_version", in: 0...Int(Int32.max))
+        guard version == 1 else { throw .unsupportedFormatVersion(version) }
+        card = try ModelCard(m)
+        inputs = try InputSpec(m)
+        output = try OutputSpec(m)
+        graph = try Graph(m, inputs: inputs)
+        guard graph.output.shape == output.shape else {
+            throw .outputShape(expected: output.shape, found: graph.output.shape)
+        }
+        let weights = try Weights(file: file, graph: graph)
+        parameterCount = weights.parameterCount
+        steps = try Planner(graph: graph, weights: weights).steps
+    }
+
+    public var macsPerImage: Int { graph.macsPerImage }
+
+    /// Images for `batch`, as floats (count, C, H, W) in the model's output range.
+    /// Preconditions (checked by callers that take user input): array sizes match `count`, labels and codes in range.
+    public func generate(_ batch: GeneratorInputs, parallelism: Parallelism = .serial,
+                         chunkSize: Int = 64) -> [Float] {
+        let perImage = output.channels * output.height * output.width
+        precondition(batch.z.count == batch.count * inputs.zDimension, "z has the wrong size")
+        precondition(batch.labels.count == (inputs.isConditional ? batch.count : 0), "labels have the wrong size")
+        precondition(batch.categorical.count == batch.count * inputs.categoricalSizes.count)
+        precondition(batch.continuous.count == batch.count * inputs.continuousCount)
+        var result = [Float](repeating: 0, count: batch.count * perImage)
+        guard batch.count > 0 else { return result }
+        let chunk = max(1, min(chunkSize, batch.count))
+        let workspace = Workspace(graph: graph, steps: steps, batch: chunk)
+        defer { workspace.release() }
+        result.withUnsafeMutableBufferPointer { out in
+            var start = 0
+            while start < batch.count {
+                let n = min(chunk, batch.count - start)
+                run(batch, images: start..<(start + n), workspace: workspace, parallelism: parallelism,
+                    into: out.baseAddress! + start * perImage)
+                start += n
+            }
+        }
+        return result
+    }
+}
+
+/// The dequantized f32 tensors of a file, checked against what the graph asks for.
+struct Weights {
+    var tensors: [String: [Float]] = [:]
+    var parameterCount = 0
+
+    init(file: GGUFFile, graph: Graph) throws(ModelError) {
+        var expected = Set<String>()
+        for node in graph.nodes {
+            for t in node.tensors {
+                let name = node.tensorName(t.suffix)
+                expected.insert(name)
+                guard let info = file.tensor(named: name) else {
+                    if t.optional { continue }
+                    throw .missingTensor(name: name, node: node.index, op: node.op.name)
+                }
+                guard info.shape == t.shape else { throw .tensorShape(name: name, expected: t.shape, found: info.shape) }
+                do { tensors[name] = try file.floats(of: info) } catch { throw .container(error) }
+                parameterCount += info.elementCount
+            }
+        }
+        for t in file.tensors where !expected.contains(t.name) { throw .unusedTensor(name: t.name) }
+    }
+}

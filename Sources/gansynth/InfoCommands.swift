@@ -1,0 +1,99 @@
+// `gansynth models` (what is installed) and `gansynth info` (everything a model file says about itself).
+
+import ArgumentParser
+import GanModel
+
+struct ListModels: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "models", abstract: "List installed models, one per line.")
+
+    func run() throws {
+        let found = ModelLocator.installedModels()
+        if found.isEmpty {
+            print("no models found; searched: \(ModelLocator.searchDirectories().joined(separator: ", "))")
+            return
+        }
+        let width = found.map(\.name.count).max()!
+        for (name, path) in found {
+            let padded = name + String(repeating: " ", count: width - name.count)
+            do {
+                let g = try Generator(path: path)
+                print("\(padded)  \(summary(g))  \(path)")
+            } catch {
+                print("\(padded)  unreadable: \(error)  \(path)")
+            }
+        }
+    }
+}
+
+func summary(_ g: Generator) -> String {
+    let o = g.output
+    var parts = ["\(o.width)x\(o.height) \(o.channels == 1 ? "gray" : "RGB")", "z \(g.inputs.zDimension)"]
+    if g.inputs.isConditional { parts.append("\(g.inputs.labels.count) labels") }
+    if !g.inputs.categoricalSizes.isEmpty || g.inputs.continuousCount > 0 {
+        parts.append("codes \(g.inputs.categoricalSizes.map(String.init).joined(separator: "+"))cat+\(g.inputs.continuousCount)cont")
+    }
+    parts.append("\(formatCount(g.parameterCount)) params")
+    return parts.joined(separator: ", ")
+}
+
+func formatCount(_ n: Int) -> String {
+    if n >= 1_000_000 { return "\(Double(n / 10_000) / 100)M" }
+    if n >= 1_000 { return "\(Double(n / 10) / 100)k" }
+    return "\(n)"
+}
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a model's metadata, inputs, layers, parameters and cost.")
+
+    @Argument(help: "Model name or path. Default: mnist-dcgan.")
+    var model: String?
+
+    func run() throws {
+        let options = try ModelOptions.parse(model.map { ["--model", $0] } ?? [])
+        let (g, path) = try options.load()
+        let c = g.card
+        print("name:        \(c.name)")
+        print("file:        \(path)")
+        for (key, value) in [("description", c.description), ("license", c.license), ("dataset", c.dataset),
+                             ("paper", c.paper), ("training", c.trainingCommand), ("epochs", c.epochs.map(String.init))] {
+            if let value { print("\(key):" + String(repeating: " ", count: 12 - key.count) + value) }
+        }
+        let i = g.inputs
+        print("inputs:      z \(i.zDimension) (\(i.zDistribution.rawValue))")
+        if i.isConditional {
+            print("             label: \(i.labels.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: ", "))")
+        }
+        for (k, size) in i.categoricalSizes.enumerated() { print("             categorical code \(k): \(size) values") }
+        if i.continuousCount > 0 { print("             continuous codes: \(i.continuousCount), uniform in [-1, 1]") }
+        let o = g.output
+        print("output:      \(o.channels)x\(o.height)x\(o.width) (\(o.channels == 1 ? "gray" : "RGB"), \(o.range == .tanh ? "tanh, [-1, 1]" : "sigmoid, [0, 1]"))")
+        print("parameters:  \(g.parameterCount) (\(formatCount(g.parameterCount)))")
+        print("MACs/image:  \(g.macsPerImage) (\(formatCount(g.macsPerImage)))")
+        print("layers:")
+        for node in g.graph.nodes {
+            let inputs = node.inputs.isEmpty ? "" : " <- " + node.inputs.map(String.init).joined(separator: ",")
+            let macs = node.macs > 0 ? "  \(formatCount(node.macs)) MACs" : ""
+            print("  \(node.index)".padding(5) + describe(node.op).padding(44) + "-> \(node.shape.map(String.init).joined(separator: "x"))\(inputs)\(macs)")
+        }
+    }
+}
+
+private func describe(_ op: Op) -> String {
+    switch op {
+    case .inputCategorical(let i): return "input_categorical \(i)"
+    case .embedding(let n, let d): return "embedding \(n)x\(d)"
+    case .reshape(let s): return "reshape \(s.map(String.init).joined(separator: "x"))"
+    case .linear(let i, let o): return "linear \(i) -> \(o)"
+    case .conv2d(let p): return "conv2d \(p.inChannels) -> \(p.outChannels) k\(p.kernel) s\(p.stride) p\(p.padding)"
+    case .convTranspose2d(let p):
+        return "conv_transpose2d \(p.inChannels) -> \(p.outChannels) k\(p.kernel) s\(p.stride) p\(p.padding)" + (p.outputPadding > 0 ? " op\(p.outputPadding)" : "")
+    case .batchNorm(let eps): return "batch_norm eps \(eps)"
+    case .leakyReLU(let s): return "leaky_relu \(s)"
+    case .upsampleNearest(let f): return "upsample_nearest x\(f)"
+    default: return op.name
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+}

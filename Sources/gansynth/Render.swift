@@ -1,0 +1,132 @@
+// The pipeline every image-making subcommand shares: seeds → generator inputs → forward pass → tiles →
+// grid → encoded file. Subcommands differ only in how they choose seeds, labels and codes.
+
+import ArgumentParser
+import GanImage
+import GanKernels
+import GanLatent
+import GanModel
+
+/// Label for `--label`: an index or a class name (case-insensitive).
+func resolveLabel(_ text: String, for generator: Generator) throws(CLIError) -> Int {
+    let names = generator.inputs.labels
+    guard !names.isEmpty else {
+        throw .usage("model '\(generator.card.name)' is not conditional; --label needs a model with labels")
+    }
+    if let i = Int(text) {
+        guard names.indices.contains(i) else { throw .usage("label \(i) is out of range; '\(generator.card.name)' has labels 0 to \(names.count - 1)") }
+        return i
+    }
+    if let i = names.firstIndex(where: { $0.lowercased() == text.lowercased() }) { return i }
+    throw .usage("unknown label '\(text)'; '\(generator.card.name)' has: \(names.joined(separator: ", "))")
+}
+
+/// One image's inputs: z from its seed, label and codes fixed by the user or drawn from the seed.
+struct ImageRequest {
+    var seed: UInt32
+    var label: Int?
+}
+
+func generatorInputs(for requests: [ImageRequest], generator: Generator, truncation: Double?) -> GeneratorInputs {
+    let spec = generator.inputs
+    var inputs = GeneratorInputs(count: requests.count, z: [])
+    inputs.z.reserveCapacity(requests.count * spec.zDimension)
+    for r in requests {
+        inputs.z += latentVector(seed: r.seed, dimension: spec.zDimension,
+                                 distribution: spec.zDistribution == .normal ? .normal : .uniform,
+                                 truncation: truncation)
+        let drawn = drawnConditions(seed: r.seed, labelCount: spec.labels.count,
+                                    categoricalSizes: spec.categoricalSizes, continuousCount: spec.continuousCount)
+        if spec.isConditional { inputs.labels.append(r.label ?? drawn.label!) }
+        inputs.categorical += drawn.categorical
+        inputs.continuous += drawn.continuous
+    }
+    return inputs
+}
+
+/// Generated floats (count, C, H, W) → one 8-bit image per request.
+func tiles(_ values: [Float], generator: Generator) -> [Image] {
+    let o = generator.output
+    let perImage = o.channels * o.height * o.width
+    return values.withUnsafeBufferPointer { all in
+        (0..<(values.count / perImage)).map { i in
+            quantizePlanar(UnsafeBufferPointer(rebasing: all[(i * perImage)..<((i + 1) * perImage)]),
+                           channels: o.channels, height: o.height, width: o.width,
+                           range: o.range == .tanh ? .tanh : .sigmoid)
+        }
+    }
+}
+
+/// Grid (or the single image for n = 1), upscaled.
+func compose(_ images: [Image], grid: GridOptions) -> Image {
+    var picture = images[0]
+    if images.count > 1 {
+        let columns = grid.nrow ?? Int((Double(images.count).squareRoot()).rounded(.up))
+        picture = makeGrid(images, columns: min(columns, images.count), padding: grid.padding, padValue: UInt8(grid.padValue))
+    }
+    return grid.scale > 1 ? upscaleNearest(picture, factor: grid.scale) : picture
+}
+
+/// Checks the final picture's size before any pixel is computed.
+func checkPictureSize(count: Int, generator: Generator, grid: GridOptions) throws(CLIError) {
+    let o = generator.output
+    let columns = count == 1 ? 1 : min(grid.nrow ?? Int(Double(count).squareRoot().rounded(.up)), count)
+    let rows = (count + columns - 1) / columns
+    let pad = count == 1 ? 0 : grid.padding
+    let width = (columns * (o.width + pad) + pad) * grid.scale
+    let height = (rows * (o.height + pad) + pad) * grid.scale
+    guard width * height <= Limits.outputPixels, width <= 65535, height <= 65535 else {
+        throw .usage("the picture would be \(width)x\(height) pixels, over the limit (65535 per side, \(Limits.outputPixels) in all); use fewer images or a smaller --scale")
+    }
+}
+
+func write(_ picture: Image, to output: OutputOptions, text: [TextChunk]) throws(CLIError) {
+    let format: ImageFormat
+    do { format = try output.imageFormat() } catch { throw .usage("\(error)") }
+    var options = EncodeOptions()
+    options.jpegQuality = output.quality
+    options.text = text
+    do {
+        let bytes = try encode(picture, as: format, options: options)
+        if output.output == "-" {
+            try writeToStandardOutput(bytes)
+        } else {
+            try writeAtomically(bytes, to: output.output)
+        }
+    } catch {
+        throw .output(error)
+    }
+}
+
+/// PNG text chunks that let anyone regenerate the picture.
+func provenance(generator: Generator, modelPath: String, seeds: [UInt32], truncation: Double?,
+                extra: [(String, String)] = []) -> [TextChunk] {
+    var chunks = [
+        TextChunk(key: "Software", value: "gansynth \(Gansynth.version)"),
+        TextChunk(key: "gansynth:model", value: generator.card.name),
+        TextChunk(key: "gansynth:model-file", value: modelPath),
+        TextChunk(key: "gansynth:seeds", value: formatSeedList(seeds)),
+        TextChunk(key: "gansynth:truncation", value: truncation.map { String($0) } ?? "none"),
+        TextChunk(key: "gansynth:command", value: CommandLine.arguments.map(shellQuoted).joined(separator: " ")),
+    ]
+    for (k, v) in extra { chunks.append(TextChunk(key: k, value: v)) }
+    return chunks
+}
+
+/// 0,1,2,3,7 → "0-3,7"
+func formatSeedList(_ seeds: [UInt32]) -> String {
+    var parts: [String] = []
+    var i = 0
+    while i < seeds.count {
+        var j = i
+        while j + 1 < seeds.count, seeds[j] != UInt32.max, seeds[j + 1] == seeds[j] + 1 { j += 1 }
+        parts.append(j > i ? "\(seeds[i])-\(seeds[j])" : "\(seeds[i])")
+        i = j + 1
+    }
+    return parts.joined(separator: ",")
+}
+
+private func shellQuoted(_ s: String) -> String {
+    let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@".contains($0) }
+    return safe && !s.isEmpty ? s : "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+}

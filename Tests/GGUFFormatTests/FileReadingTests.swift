@@ -1,0 +1,73 @@
+// GGUFFile(path:): a written file, a missing path, a directory, a device, and the shipped model when present.
+// Foundation is fine here; only the module itself stays free of it.
+
+import Foundation
+import GGUFFormat
+import Testing
+
+@Suite struct FileReading {
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("gguf-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func readsAWrittenFile() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var writer = GGUFWriter()
+        writer.set("general.name", .string("tiny"))
+        writer.addTensor(name: "w", shape: [2, 2], floats: [1, 2, 3, 4], as: .f16)
+        let path = directory.appendingPathComponent("tiny.gguf").path
+        try Data(writer.bytes()).write(to: URL(fileURLWithPath: path))
+
+        let file = try GGUFFile(path: path)
+        #expect(file["general.name"]?.stringValue == "tiny")
+        #expect(try file.floats(of: file.tensor(named: "w")!) == [1, 2, 3, 4])
+    }
+
+    @Test func missingPath() {
+        let path = "/nonexistent-\(UUID().uuidString)/model.gguf"
+        #expect(throws: GGUFError.fileNotFound(path: path)) { try GGUFFile(path: path) }
+        expectOneLine(.fileNotFound(path: path), mentioning: path)
+    }
+
+    @Test func directoryPath() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(throws: GGUFError.notARegularFile(path: directory.path, kind: "a directory")) {
+            try GGUFFile(path: directory.path)
+        }
+        expectOneLine(.notARegularFile(path: "/tmp", kind: "a directory"), mentioning: "it is a directory")
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/null")))
+    func devicePath() {
+        #expect(throws: GGUFError.notARegularFile(path: "/dev/null", kind: "a character device")) {
+            try GGUFFile(path: "/dev/null")
+        }
+    }
+
+    @Test func emptyFile() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("empty.gguf").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        #expect(throws: GGUFError.fileTooSmall(size: 0)) { try GGUFFile(path: path) }
+    }
+
+    static let shippedModel = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Models/mnist-dcgan.gguf").path
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: shippedModel)))
+    func shippedModelOpens() throws {
+        let file = try GGUFFile(path: Self.shippedModel)
+        #expect(file["general.architecture"]?.stringValue == "gansynth")
+        #expect(!file.tensors.isEmpty)
+        for tensor in file.tensors {
+            #expect(try file.floats(of: tensor).count == tensor.elementCount)
+        }
+    }
+}

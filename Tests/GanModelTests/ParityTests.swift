@@ -1,0 +1,72 @@
+// Whole-model parity: the Swift forward pass against PyTorch's, on fixtures exported by
+// Training/make_test_fixtures.py and Training/export_model.py (Tests/Fixtures/*.expected.gguf).
+
+import Foundation
+import GGUFFormat
+import GanKernels
+import GanModel
+import Testing
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures")
+let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Models")
+
+struct Fixture {
+    let generator: Generator
+    let inputs: GeneratorInputs
+    let expected: [Float]
+
+    init(model: URL, expected url: URL) throws {
+        generator = try Generator(path: model.path)
+        let file = try GGUFFile(path: url.path)
+        func floats(_ name: String) throws -> [Float] {
+            guard let t = file.tensor(named: name) else { return [] }
+            return try file.floats(of: t)
+        }
+        let z = try floats("inputs.z")
+        let count = z.count / generator.inputs.zDimension
+        inputs = GeneratorInputs(count: count, z: z,
+                                 labels: try floats("inputs.label").map { Int($0) },
+                                 categorical: try floats("inputs.categorical").map { Int($0) },
+                                 continuous: try floats("inputs.continuous"))
+        expected = try floats("output")
+    }
+}
+
+func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count)
+    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+@Suite struct WholeModelParity {
+    static let tinyModels = ["tiny-dcgan", "tiny-dcgan-f16", "tiny-dcgan-q8_0", "tiny-cgan", "tiny-cgan-onehot",
+                             "tiny-infogan"]
+
+    @Test(arguments: tinyModels)
+    func matchesPyTorch(name: String) throws {
+        let f = try Fixture(model: fixtures.appendingPathComponent("\(name).gguf"),
+                            expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
+        let out = f.generator.generate(f.inputs)
+        #expect(out.count == f.expected.count)
+        #expect(maxAbsDifference(out, f.expected) <= 1e-4)
+    }
+
+    @Test func shippedDefaultModelMatchesPyTorch() throws {
+        let f = try Fixture(model: models.appendingPathComponent("mnist-dcgan.gguf"),
+                            expected: fixtures.appendingPathComponent("mnist-dcgan.expected.gguf"))
+        let out = f.generator.generate(f.inputs)
+        #expect(maxAbsDifference(out, f.expected) <= 1e-4)
+    }
+
+    @Test(arguments: tinyModels)
+    func imagesDoNotDependOnBatchChunkOrThreads(name: String) throws {
+        let f = try Fixture(model: fixtures.appendingPathComponent("\(name).gguf"),
+                            expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
+        let whole = f.generator.generate(f.inputs, parallelism: .serial, chunkSize: 64)
+        let single = f.generator.generate(f.inputs, parallelism: Parallelism(threads: 3), chunkSize: 1)
+        let pairs = f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2), chunkSize: 2)
+        #expect(whole == single)
+        #expect(whole == pairs)
+    }
+}

@@ -1,0 +1,1 @@
+"""gansynth training helpers: IDX data loading, GGUF export, parity fixtures."""

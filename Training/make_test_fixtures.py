@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Regenerate the Swift test fixtures in Tests/Fixtures (deterministic: fixed seeds, numpy RandomState).
+
+For each tiny random-weight model: Tests/Fixtures/<name>.gguf (the model, Models/FORMAT.md) and
+Tests/Fixtures/<name>.expected.gguf (parity fixture: z from seeds 0, 1, 2 plus fixed labels/codes, and PyTorch's
+float32 eval-mode output on the weights as stored). Also Tests/Fixtures/rng.txt (numpy RandomState reference values).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from gansynth_training.export import read_generator, sequential_to_nodes, write_generator  # noqa: E402
+from gansynth_training.fixtures import read_fixture, write_fixture  # noqa: E402
+
+SEEDS = [0, 1, 2]
+
+
+def rnd(rs: np.random.RandomState, shape, std: float) -> np.ndarray:
+    return (rs.randn(*shape) * std).astype(np.float32)
+
+
+def bn_tensors(rs: np.random.RandomState, c: int) -> dict:
+    """Non-trivial batch-norm parameters and running statistics."""
+    return {"weight": (1.0 + rs.randn(c) * 0.3).astype(np.float32),
+            "bias": (rs.randn(c) * 0.3).astype(np.float32),
+            "running_mean": (rs.randn(c) * 0.5).astype(np.float32),
+            "running_var": rs.uniform(0.3, 2.0, c).astype(np.float32)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# tiny-dcgan: input_z(64) -> linear(64->32)+bias -> BN -> relu -> reshape(8,2,2) -> convT(8->4,k4,s2,p1) -> BN(eps 1e-3)
+#             -> relu -> convT(4->3,k3,s2,p1,op1) -> tanh: RGB 8x8. Z = 64 so the linear weight's rows (64 = 2 blocks)
+#             qualify for Q8_0; the conv weights (innermost dim 4 / 3) fall back to F16 in the q8_0 variant.
+TINY_DCGAN_Z = 64
+
+
+def tiny_dcgan_module() -> nn.Sequential:
+    return nn.Sequential(
+        nn.Linear(TINY_DCGAN_Z, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Unflatten(1, (8, 2, 2)),
+        nn.ConvTranspose2d(8, 4, 4, 2, 1, bias=False), nn.BatchNorm2d(4, eps=1e-3), nn.ReLU(),
+        nn.ConvTranspose2d(4, 3, 3, 2, 1, output_padding=1), nn.Tanh())
+
+
+def tiny_dcgan_weights(G: nn.Sequential) -> None:
+    rs = np.random.RandomState(1001)
+    sd = G.state_dict()
+    new = {
+        "0.weight": rnd(rs, (32, TINY_DCGAN_Z), 1 / np.sqrt(TINY_DCGAN_Z)), "0.bias": rnd(rs, (32,), 0.2),
+        "4.weight": rnd(rs, (8, 4, 4, 4), 0.35),
+        "7.weight": rnd(rs, (4, 3, 3, 3), 0.4), "7.bias": rnd(rs, (3,), 0.2),
+    }
+    for k, c in (("1", 32), ("5", 4)):
+        for n, v in bn_tensors(rs, c).items():
+            new[f"{k}.{n}"] = v
+    for k, v in new.items():
+        assert tuple(sd[k].shape) == v.shape, (k, sd[k].shape, v.shape)
+        sd[k] = torch.from_numpy(v)
+    G.load_state_dict(sd)
+    G.eval()
+
+
+def make_tiny_dcgan(outdir: str, weight_type: str) -> list[str]:
+    G = tiny_dcgan_module()
+    tiny_dcgan_weights(G)
+    name = "tiny-dcgan" if weight_type == "f32" else f"tiny-dcgan-{weight_type}"
+    path = os.path.join(outdir, name + ".gguf")
+    write_generator(path, sequential_to_nodes(G), name=name, z_dim=TINY_DCGAN_Z, output=(3, 8, 8),
+                    output_range="tanh", weight_type=weight_type,
+                    description=f"Test fixture: tiny random-weight DCGAN-style generator, {weight_type} weights.",
+                    license="MIT")
+    write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS, module=tiny_dcgan_module())
+    return [name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# tiny-cgan: z(6) + label (cat/dog/bird) -> embedding(3->5) -> concat -> linear(11->36) -> leaky_relu(0.2)
+#            -> reshape(4,3,3) -> upsample_nearest(2) -> conv2d(4->1,k3,s1,p1) -> leaky_relu (default slope)
+#            -> batch_norm (not foldable: follows an activation) -> sigmoid: gray 6x6, range sigmoid.
+LABELS = ["cat", "dog", "bird"]
+FIX_LABELS = [0, 2, 1]
+
+
+def make_tiny_cgan(outdir: str) -> list[str]:
+    rs = np.random.RandomState(2002)
+    nodes = [
+        {"op": "input_z"},                                                          # 0 (6)
+        {"op": "input_label"},                                                      # 1 one-hot (3)
+        {"op": "embedding", "inputs": [1], "params": {"num_embeddings": 3, "embedding_dim": 5},
+         "tensors": {"weight": rnd(rs, (3, 5), 1.0)}},                              # 2 (5)
+        {"op": "concat", "inputs": [0, 2]},                                         # 3 (11)
+        {"op": "linear", "params": {"in_features": 11, "out_features": 36},
+         "tensors": {"weight": rnd(rs, (36, 11), 1 / np.sqrt(11)), "bias": rnd(rs, (36,), 0.2)}},  # 4 (36)
+        {"op": "leaky_relu", "params": {"negative_slope": 0.2}},                    # 5
+        {"op": "reshape", "params": {"shape": [4, 3, 3]}},                          # 6 (4,3,3)
+        {"op": "upsample_nearest", "params": {"scale_factor": 2}},                  # 7 (4,6,6)
+        {"op": "conv2d", "params": {"in_channels": 4, "out_channels": 1, "kernel_size": 3, "padding": 1},
+         "tensors": {"weight": rnd(rs, (1, 4, 3, 3), 1 / 6), "bias": rnd(rs, (1,), 0.2)}},  # 8 (1,6,6) stride default
+        {"op": "leaky_relu"},                                                       # 9 slope default 0.01
+        {"op": "batch_norm", "tensors": bn_tensors(rs, 1)},                         # 10 eps default
+        {"op": "sigmoid"},                                                          # 11
+    ]
+    name = "tiny-cgan"
+    path = os.path.join(outdir, name + ".gguf")
+    write_generator(path, nodes, name=name, z_dim=6, output=(1, 6, 6), output_range="sigmoid", labels=LABELS,
+                    description="Test fixture: tiny conditional generator (embedding + concat), default parameters "
+                                "omitted, default inputs omitted.", license="MIT", omit_default_inputs=True)
+    write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS, label=FIX_LABELS)
+    return [name]
+
+
+# tiny-cgan-onehot: z(6) + label one-hot joined directly -> linear(9->18, no bias) -> relu -> reshape(2,3,3)
+#   -> upsample(2) -> conv2d(2->2,k3,p1) -> batch_norm (conv has a second consumer: not foldable)
+#   -> concat(conv, bn) on channels (4,6,6) -> conv2d(4->1,k3,s1,p1) -> sigmoid.
+def make_tiny_cgan_onehot(outdir: str) -> list[str]:
+    rs = np.random.RandomState(3003)
+    nodes = [
+        {"op": "input_z"},                                                          # 0 (6)
+        {"op": "input_label"},                                                      # 1 (3)
+        {"op": "concat", "inputs": [0, 1]},                                         # 2 (9)
+        {"op": "linear", "inputs": [2], "params": {"in_features": 9, "out_features": 18},
+         "tensors": {"weight": rnd(rs, (18, 9), 1 / 3)}},                           # 3 (18)
+        {"op": "relu", "inputs": [3]},                                              # 4
+        {"op": "reshape", "inputs": [4], "params": {"shape": [2, 3, 3]}},           # 5 (2,3,3)
+        {"op": "upsample_nearest", "inputs": [5], "params": {"scale_factor": 2}},   # 6 (2,6,6)
+        {"op": "conv2d", "inputs": [6], "params": {"in_channels": 2, "out_channels": 2, "kernel_size": 3,
+                                                   "stride": 1, "padding": 1},
+         "tensors": {"weight": rnd(rs, (2, 2, 3, 3), 0.3), "bias": rnd(rs, (2,), 0.2)}},  # 7 (2,6,6)
+        {"op": "batch_norm", "inputs": [7], "params": {"eps": 1e-5}, "tensors": bn_tensors(rs, 2)},  # 8
+        {"op": "concat", "inputs": [7, 8]},                                         # 9 (4,6,6)
+        {"op": "conv2d", "inputs": [9], "params": {"in_channels": 4, "out_channels": 1, "kernel_size": 3,
+                                                   "stride": 1, "padding": 1},
+         "tensors": {"weight": rnd(rs, (1, 4, 3, 3), 0.25), "bias": rnd(rs, (1,), 0.2)}},  # 10 (1,6,6)
+        {"op": "sigmoid", "inputs": [10]},                                          # 11
+    ]
+    name = "tiny-cgan-onehot"
+    path = os.path.join(outdir, name + ".gguf")
+    write_generator(path, nodes, name=name, z_dim=6, output=(1, 6, 6), output_range="sigmoid", labels=LABELS,
+                    description="Test fixture: tiny conditional generator (one-hot label concatenated to z).",
+                    license="MIT")
+    write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS, label=FIX_LABELS)
+    return [name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# tiny-infogan: z(5, uniform) + categorical codes [4, 3] + 2 continuous -> concat (14) -> linear(14->48) -> relu
+#   -> reshape(3,4,4) -> conv2d(3->4,k3,s2,p1) (4,2,2) -> leaky_relu(0.2) -> convT(4->3,k5,s3,p1,op2) (3,8,8) -> tanh.
+FIX_CATEGORICAL = [[3, 0], [1, 2], [0, 1]]
+FIX_CONTINUOUS = [[-0.5, 0.25], [0.75, -1.0], [0.0, 0.5]]
+
+
+def make_tiny_infogan(outdir: str) -> list[str]:
+    rs = np.random.RandomState(4004)
+    nodes = [
+        {"op": "input_z"},                                                          # 0 (5)
+        {"op": "input_categorical", "params": {"index": 0}},                       # 1 (4)
+        {"op": "input_categorical", "params": {"index": 1}},                       # 2 (3)
+        {"op": "input_continuous"},                                                 # 3 (2)
+        {"op": "concat", "inputs": [0, 1, 2, 3]},                                   # 4 (14)
+        {"op": "linear", "params": {"in_features": 14, "out_features": 48},
+         "tensors": {"weight": rnd(rs, (48, 14), 1 / np.sqrt(14)), "bias": rnd(rs, (48,), 0.2)}},  # 5 (48)
+        {"op": "relu"},                                                             # 6
+        {"op": "reshape", "params": {"shape": [3, 4, 4]}},                          # 7 (3,4,4)
+        {"op": "conv2d", "params": {"in_channels": 3, "out_channels": 4, "kernel_size": 3, "stride": 2,
+                                    "padding": 1},
+         "tensors": {"weight": rnd(rs, (4, 3, 3, 3), 0.3), "bias": rnd(rs, (4,), 0.2)}},  # 8 (4,2,2)
+        {"op": "leaky_relu", "params": {"negative_slope": 0.2}},                    # 9
+        {"op": "conv_transpose2d", "params": {"in_channels": 4, "out_channels": 3, "kernel_size": 5, "stride": 3,
+                                              "padding": 1, "output_padding": 2},
+         "tensors": {"weight": rnd(rs, (4, 3, 5, 5), 0.3), "bias": rnd(rs, (3,), 0.2)}},  # 10 (3,8,8)
+        {"op": "tanh"},                                                             # 11
+    ]
+    name = "tiny-infogan"
+    path = os.path.join(outdir, name + ".gguf")
+    write_generator(path, nodes, name=name, z_dim=5, z_distribution="uniform", output=(3, 8, 8),
+                    output_range="tanh", categorical=[4, 3], continuous=2,
+                    description="Test fixture: tiny InfoGAN-style generator (uniform z, 2 categorical codes, "
+                                "2 continuous codes).", license="MIT")
+    write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS,
+                  categorical=FIX_CATEGORICAL, continuous=FIX_CONTINUOUS)
+    return [name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def write_rng(path: str) -> None:
+    R = np.random.RandomState
+    lines = [
+        "# numpy.random.RandomState reference values (numpy " + np.__version__ + "), for the Swift RNG tests.",
+        "# One case per line: '<method> seed=<s> <args> values=<v0>,<v1>,...'; floats are float64 printed with '%.17g'"
+        " (17 significant digits, trailing zeros dropped; parses back to the exact double), ints decimal.",
+        "# randn seed=S n=N: RandomState(S).randn(N), all N values.",
+        "# randn seed=S n=N indices=I,J,..: RandomState(S).randn(N), only the values at those indices.",
+        "# uniform seed=S low=A high=B n=N: RandomState(S).uniform(A, B, N).",
+        "# randint seed=S high=H calls=K: [RandomState(S).randint(H) for _ in range(K)] on one RandomState object.",
+    ]
+
+    def fl(xs):
+        return ",".join(f"{float(x):.17g}" for x in xs)
+
+    for s in (0, 1, 42, 4294967295):
+        lines.append(f"randn seed={s} n=8 values={fl(R(s).randn(8))}")
+    v = R(7).randn(100)
+    idx = [0, 1, 50, 99]
+    lines.append(f"randn seed=7 n=100 indices={','.join(map(str, idx))} values={fl(v[idx])}")
+    lines.append(f"uniform seed=3 low=-1 high=1 n=5 values={fl(R(3).uniform(-1, 1, 5))}")
+    r = R(5)
+    lines.append(f"randint seed=5 high=10 calls=3 values={','.join(str(int(r.randint(10))) for _ in range(3))}")
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+def verify(outdir: str, name: str) -> str:
+    model = os.path.join(outdir, name + ".gguf")
+    fx = os.path.join(outdir, name + ".expected.gguf")
+    g = read_generator(model)
+    e = read_fixture(fx)
+    types = sorted({t.name for t in g["types"].values()})
+    for p in (model, fx):
+        if os.path.getsize(p) > 100_000:
+            raise AssertionError(f"{p} is larger than 100 KB")
+    return (f"{name}: {len(g['nodes'])} nodes, tensor types {types}, {os.path.getsize(model)} B; expected "
+            + ", ".join(f"{k}{tuple(v.shape)}" for k, v in e.items())
+            + f" output range [{e['output'].min():.3f}, {e['output'].max():.3f}]")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures"))
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)
+    os.makedirs(args.out, exist_ok=True)
+    names = []
+    for wt in ("f32", "f16", "q8_0"):
+        names += make_tiny_dcgan(args.out, wt)
+    names += make_tiny_cgan(args.out)
+    names += make_tiny_cgan_onehot(args.out)
+    names += make_tiny_infogan(args.out)
+    write_rng(os.path.join(args.out, "rng.txt"))
+    for n in names:
+        print(verify(args.out, n))
+    print("wrote", os.path.join(args.out, "rng.txt"))
+
+
+if __name__ == "__main__":
+    main()
