@@ -131,6 +131,12 @@ static int encode_inner(struct gs_enc *c, const uint8_t *px, int w, int h, int c
     c->cinfo.in_color_space = comps == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&c->cinfo);
     jpeg_set_quality(&c->cinfo, quality, TRUE);
+    /* ImageMagick's rule: at quality >= 90 the caller wants fidelity, and GAN samples are small (32..128 px)
+     * where halving chroma resolution visibly smears colored edges; so store chroma at full resolution. */
+    if (comps == 3 && quality >= 90) {
+        c->cinfo.comp_info[0].h_samp_factor = 1;
+        c->cinfo.comp_info[0].v_samp_factor = 1;
+    }
     c->cinfo.optimize_coding = TRUE;
     c->cinfo.dct_method = JDCT_ISLOW;
     jpeg_start_compress(&c->cinfo, TRUE);

@@ -48,7 +48,8 @@ public struct TextChunk: Sendable, Equatable, Hashable {
 }
 
 public struct EncodeOptions: Sendable {
-    /// 1...100; only JPEG uses it. JPEG stores color with 4:2:0 chroma subsampling (libjpeg's default).
+    /// 1...100; only JPEG uses it. Color is stored with full-resolution chroma (4:4:4) at 90 and above and
+    /// with libjpeg's default 4:2:0 below 90 (ImageMagick's rule); see gs_jpeg.h.
     public var jpegQuality: Int = 90
     /// Written into PNG files only; JPEG and PNM ignore it.
     public var text: [TextChunk] = []

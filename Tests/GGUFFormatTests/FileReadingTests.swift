@@ -1,4 +1,5 @@
-// GGUFFile(path:): a written file, a missing path, a directory, a device, and the shipped model when present.
+// GGUFFile(path:): a written file, a missing path, a directory, a device, an oversized file, and the shipped
+// model when present.
 // Foundation is fine here; only the module itself stays free of it.
 
 import Foundation
@@ -55,6 +56,20 @@ import Testing
         let path = directory.appendingPathComponent("empty.gguf").path
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         #expect(throws: GGUFError.fileTooSmall(size: 0)) { try GGUFFile(path: path) }
+    }
+
+    @Test func refusesFilesOver4GiB() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("huge.gguf").path
+        #expect(FileManager.default.createFile(atPath: path, contents: Data()))
+        // Sparse: the size is refused from fstat before a byte is read, so nothing is written to disk.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: (4 << 30) + 1)
+        try handle.close()
+        #expect(throws: GGUFError.fileTooLarge(path: path, size: (4 << 30) + 1, limit: 4 << 30)) {
+            try GGUFFile(path: path)
+        }
     }
 
     static let shippedModel = URL(fileURLWithPath: #filePath)

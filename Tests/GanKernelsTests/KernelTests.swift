@@ -1,0 +1,173 @@
+// Each fast kernel against its slow reference twin, on random shapes that hit every tail case
+// (M not a multiple of 4, N not a multiple of 16, padding, strides, output padding), plus hand-worked values.
+
+import Foundation
+import GanKernels
+import Testing
+
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func randomFloats(_ n: Int, _ rng: inout SeededGenerator) -> [Float] {
+    (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+}
+
+func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
+
+@Suite struct GEMMTests {
+    @Test(arguments: [(1, 1, 1), (3, 17, 5), (4, 16, 8), (9, 33, 31), (64, 100, 128), (7, 1, 300)])
+    func fastIsBitIdenticalToReference(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        var rng = SeededGenerator(state: UInt64(m * 1000 + n * 10 + k))
+        let a = randomFloats(m * k, &rng), b = randomFloats(k * n, &rng), bias = randomFloats(m, &rng)
+        for activation in [Activation.identity, .relu, .leakyReLU(slope: 0.2), .tanh, .sigmoid] {
+            for threads in [1, 2, 3] {
+                var fast = [Float](repeating: .nan, count: m * n), slow = fast
+                a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in
+                    fast.withUnsafeMutableBufferPointer { c in
+                        gemm(GEMMOperands(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, ldb: n, c: c.baseAddress!,
+                                          ldc: n, bias: bias.baseAddress!, activation: activation),
+                             parallelism: Parallelism(threads: threads))
+                    }
+                    slow.withUnsafeMutableBufferPointer { c in
+                        gemmReference(GEMMOperands(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, ldb: n,
+                                                   c: c.baseAddress!, ldc: n, bias: bias.baseAddress!, activation: activation))
+                    }
+                }}}
+                #expect(fast == slow, "\(shape) \(activation) threads \(threads)")
+            }
+        }
+    }
+
+    @Test func handWorkedProduct() {
+        let a: [Float] = [1, 2, 3, 4, 5, 6]          // (2, 3)
+        let b: [Float] = [1, 0, 0, 1, 1, 1]          // (3, 2)
+        var c = [Float](repeating: 0, count: 4)
+        let bias: [Float] = [0.5, -100]
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in
+            c.withUnsafeMutableBufferPointer { c in
+                gemm(GEMMOperands(m: 2, n: 2, k: 3, a: a.baseAddress!, b: b.baseAddress!, ldb: 2, c: c.baseAddress!, ldc: 2,
+                                  bias: bias.baseAddress!, activation: .relu), parallelism: .serial)
+            }
+        }}}
+        #expect(c == [4.5, 5.5, 0, 0])
+    }
+}
+
+@Suite struct ActivationTests {
+    @Test func expIsAccurate() {
+        var worst: Double = 0
+        for i in -8700...8800 {
+            let x = Float(i) / 100
+            let got = Double(fastExp(Vector(repeating: x))[0]), want = Foundation.exp(Double(x))
+            worst = max(worst, abs(got - want) / want)
+        }
+        #expect(worst < 3e-7)
+    }
+
+    @Test func tanhAndSigmoidMatchLibm() {
+        for i in -2000...2000 {
+            let x = Float(i) / 200
+            #expect(abs(Double(activate(x, .tanh)) - Foundation.tanh(Double(x))) < 2e-7)
+            #expect(abs(Double(activate(x, .sigmoid)) - 1 / (1 + Foundation.exp(-Double(x)))) < 2e-7)
+        }
+        #expect(activate(-100, .tanh) == -1 && activate(100, .tanh) == 1)
+        #expect(activate(0, .tanh) == 0 && activate(0, .sigmoid) == 0.5)
+    }
+
+    @Test func piecewiseLinear() {
+        #expect(activate(-2, .relu) == 0 && activate(3, .relu) == 3)
+        #expect(activate(-2, .leakyReLU(slope: 0.2)) == -0.4 && activate(3, .leakyReLU(slope: 0.2)) == 3)
+    }
+
+    @Test func vectorAndScalarPathsAgree() {
+        var data = (0..<37).map { Float($0) / 5 - 3 }
+        let expected = data.map { activate($0, .tanh) }
+        data.withUnsafeMutableBufferPointer { applyActivation($0.baseAddress!, count: $0.count, .tanh) }
+        #expect(data == expected)
+    }
+}
+
+@Suite struct ConvolutionTests {
+    static let geometries: [ConvGeometry] = [
+        ConvGeometry(inChannels: 3, outChannels: 5, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 5, inWidth: 6),
+        ConvGeometry(inChannels: 4, outChannels: 2, kernel: 4, stride: 2, padding: 1, batch: 3, inHeight: 8, inWidth: 8),
+        ConvGeometry(inChannels: 2, outChannels: 3, kernel: 1, stride: 1, padding: 0, batch: 1, inHeight: 3, inWidth: 2),
+        ConvGeometry(inChannels: 5, outChannels: 7, kernel: 5, stride: 3, padding: 2, batch: 2, inHeight: 9, inWidth: 7),
+    ]
+
+    @Test(arguments: geometries)
+    func conv2dMatchesReference(g: ConvGeometry) {
+        var rng = SeededGenerator(state: 42)
+        let x = randomFloats(g.inChannels * g.batch * g.inHeight * g.inWidth, &rng)
+        let w = randomFloats(g.outChannels * g.inChannels * g.kernel * g.kernel, &rng), bias = randomFloats(g.outChannels, &rng)
+        let count = g.outChannels * g.batch * g.convOutHeight * g.convOutWidth
+        var fast = [Float](repeating: .nan, count: count), slow = fast
+        var scratch = [Float](repeating: 0, count: conv2dScratchCount(g))
+        conv2d(g, x: x, weight: w, bias: bias, activation: .leakyReLU(slope: 0.1), y: &fast, scratch: &scratch,
+               parallelism: Parallelism(threads: 2))
+        conv2dReference(g, x: x, weight: w, bias: bias, activation: .leakyReLU(slope: 0.1), y: &slow)
+        #expect(maxAbs(fast, slow) < 1e-5)
+    }
+
+    static let transposed: [ConvGeometry] = [
+        ConvGeometry(inChannels: 8, outChannels: 4, kernel: 4, stride: 2, padding: 1, batch: 2, inHeight: 3, inWidth: 3),
+        ConvGeometry(inChannels: 3, outChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1, batch: 3, inHeight: 4, inWidth: 5),
+        ConvGeometry(inChannels: 5, outChannels: 3, kernel: 4, stride: 1, padding: 0, batch: 1, inHeight: 1, inWidth: 1),
+        ConvGeometry(inChannels: 2, outChannels: 6, kernel: 5, stride: 3, padding: 2, outputPadding: 2, batch: 2, inHeight: 4, inWidth: 3),
+    ]
+
+    @Test(arguments: transposed)
+    func convTranspose2dMatchesReference(g: ConvGeometry) {
+        var rng = SeededGenerator(state: 7)
+        let x = randomFloats(g.inChannels * g.batch * g.inHeight * g.inWidth, &rng)
+        let w = randomFloats(g.inChannels * g.outChannels * g.kernel * g.kernel, &rng), bias = randomFloats(g.outChannels, &rng)
+        let packed = packConvTransposeWeight(w, inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel)
+        let count = g.outChannels * g.batch * g.transposedOutHeight * g.transposedOutWidth
+        var fast = [Float](repeating: .nan, count: count), slow = fast
+        var scratch = [Float](repeating: 0, count: convTranspose2dScratchCount(g))
+        convTranspose2d(g, x: x, packedWeight: packed, bias: bias, activation: .tanh, y: &fast, scratch: &scratch,
+                        parallelism: Parallelism(threads: 3))
+        convTranspose2dReference(g, x: x, weight: w, bias: bias, activation: .tanh, y: &slow)
+        #expect(maxAbs(fast, slow) < 1e-5)
+    }
+
+    @Test func transposedConvolutionOfOnePixelIsTheScaledKernel() {
+        // A 1x1 input of value 2 through ConvTranspose2d(1, 1, k=2) paints 2·W, plus the bias.
+        let g = ConvGeometry(inChannels: 1, outChannels: 1, kernel: 2, batch: 1, inHeight: 1, inWidth: 1)
+        var y = [Float](repeating: 0, count: 4), scratch = [Float](repeating: 0, count: 4)
+        convTranspose2d(g, x: [2], packedWeight: [1, 2, 3, 4], bias: [0.5], activation: .identity, y: &y,
+                        scratch: &scratch, parallelism: .serial)
+        #expect(y == [2.5, 4.5, 6.5, 8.5])
+    }
+}
+
+@Suite struct LayoutTests {
+    @Test func reshapeFollowsPyTorchView() {
+        // Two images of (2 channels, 3 pixels) viewed as (3, 2): image b's elements in row-major order stay in order.
+        let x: [Float] = [0, 1, 2, 10, 11, 12, 3, 4, 5, 13, 14, 15]   // (C=2, B=2, S=3)
+        var y = [Float](repeating: -1, count: 12)
+        reshapeChannelMajor(x: x, channels: 2, spatial: 3, y: &y, channels: 3, spatial: 2, batch: 2)
+        #expect(y == [0, 1, 10, 11, 2, 3, 12, 13, 4, 5, 14, 15])     // (C=3, B=2, S=2)
+    }
+
+    @Test func upsampleRepeatsPixels() {
+        var y = [Float](repeating: 0, count: 16)
+        upsampleNearest(x: [1, 2, 3, 4], planes: 1, height: 2, width: 2, factor: 2, y: &y)
+        #expect(y == [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+    }
+
+    @Test func affinePerChannel() {
+        var x: [Float] = [1, 2, 3, 4]
+        channelAffine(&x, channels: 2, perChannel: 2, scale: [2, -1], shift: [0, 1], activation: .relu)
+        #expect(x == [2, 4, 0, 0])
+    }
+}
