@@ -6,10 +6,12 @@ import PackageDescription
 
 // Kernels always use fused multiply-add, so every machine computes bit-identical images. On x86_64 that needs
 // FMA in hardware: the baseline is Haswell (AVX2 + FMA, 2013 and later). arm64 always has FMA.
+// The numeric modules are optimized in debug builds too: unoptimized SIMD code is ~100x slower, which
+// would make the test suite (whole-model runs, CLI end to end) take many minutes.
 #if arch(x86_64)
-let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"]), .unsafeFlags(["-O"], .when(configuration: .debug))]
 #else
-let cpuFlags: [SwiftSetting] = []
+let cpuFlags: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 #endif
 
 let package = Package(
@@ -30,8 +32,8 @@ let package = Package(
         .target(name: "GGUFFormat"),
         .target(name: "GanKernels", swiftSettings: cpuFlags),
         .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels"], swiftSettings: cpuFlags),
-        .target(name: "GanLatent"),
-        .target(name: "GanImage", dependencies: ["CPNGShim", "CJPEGShim"]),
+        .target(name: "GanLatent", swiftSettings: cpuFlags),
+        .target(name: "GanImage", dependencies: ["CPNGShim", "CJPEGShim"], swiftSettings: cpuFlags),
 
         // MARK: C shims (the only code that calls setjmp/longjmp)
         .target(name: "CPNGShim", linkerSettings: [.linkedLibrary("png")]),

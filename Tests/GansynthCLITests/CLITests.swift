@@ -1,0 +1,204 @@
+// The built `gansynth` binary, run as a user would: files and stdout decoded and compared, errors checked
+// for one line on stderr, the documented exit status and no output file left behind.
+
+import Foundation
+import GanImage
+import Testing
+
+private let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+private let fixtures = repo.appendingPathComponent("Tests/Fixtures").path
+
+private var binary: URL {
+    // The test bundle is built next to the executable.
+    let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    var dir = exe.deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gansynth").path), dir.path != "/" {
+        dir = dir.deletingLastPathComponent()
+    }
+    return dir.appendingPathComponent("gansynth")
+}
+
+struct Run {
+    var status: Int32
+    var stdout: [UInt8]
+    var stderr: String
+}
+
+@discardableResult
+func gansynth(_ args: [String], env: [String: String] = [:], closeStdoutEarly: Bool = false) throws -> Run {
+    let p = Process()
+    p.executableURL = binary
+    p.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    environment["GANSYNTH_MODEL_PATH"] = fixtures
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    if closeStdoutEarly { try out.fileHandleForReading.close() }
+    let stdout = closeStdoutEarly ? Data() : out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: [UInt8](stdout), stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+func temporaryDirectory() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gansynth-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+func readImage(_ url: URL) throws -> Image { try decodePNG([UInt8](try Data(contentsOf: url))) }
+
+/// The tile at grid cell `index` of a grid made with the given geometry.
+func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> Image {
+    let x0 = padding + (index % columns) * (tile + padding), y0 = padding + (index / columns) * (tile + padding)
+    var px: [UInt8] = []
+    for y in y0..<(y0 + tile) {
+        let row = (y * grid.width + x0) * grid.channels
+        px += grid.pixels[row..<(row + tile * grid.channels)]
+    }
+    return Image(width: tile, height: tile, channels: grid.channels, pixels: px)
+}
+
+@Suite(.serialized) struct SampleCommand {
+    @Test func defaultModelWritesAnEightByEightGrid() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("out.png")
+        let r = try gansynth(["sample", "--n", "64", out.path], env: ["GANSYNTH_MODEL_PATH": ""])
+        #expect(r.status == 0, "\(r.stderr)")
+        let img = try readImage(out)
+        #expect(img.width == 8 * 30 + 2 && img.height == 8 * 30 + 2 && img.channels == 1)
+        let text = try pngTextChunks([UInt8](try Data(contentsOf: out)))
+        #expect(text.contains(TextChunk(key: "gansynth:model", value: "mnist-dcgan")))
+        #expect(text.contains(TextChunk(key: "gansynth:seeds", value: "0-63")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.png"])
+    }
+
+    @Test func singleImageIsTheGridCellOfItsSeed() throws {
+        let dir = try temporaryDirectory()
+        try gansynth(["sample", "--seed", "10", "--n", "6", "--nrow", "3", "--padding", "1", dir.appendingPathComponent("g.png").path])
+        try gansynth(["sample", "--seeds", "14", dir.appendingPathComponent("one.png").path])
+        let grid = try readImage(dir.appendingPathComponent("g.png")), one = try readImage(dir.appendingPathComponent("one.png"))
+        #expect(grid.width == 3 * 29 + 1 && grid.height == 2 * 29 + 1)
+        #expect(one.width == 28 && one.height == 28)
+        #expect(crop(grid, index: 4, columns: 3, tile: 28, padding: 1) == one)
+    }
+
+    @Test func batchAndThreadsDoNotChangeAnyByte() throws {
+        let a = try gansynth(["sample", "--n", "9", "--batch", "1", "--threads", "1", "-"])
+        let b = try gansynth(["sample", "--n", "9", "--batch", "4", "--threads", "2", "-"])
+        #expect(a.status == 0 && b.status == 0)
+        #expect(try decodePNG(a.stdout) == decodePNG(b.stdout))  // the files differ only in the recorded command
+    }
+
+    @Test func stdoutCarriesAPNG() throws {
+        let r = try gansynth(["sample", "--seeds", "0-7,100", "--nrow", "3", "-"])
+        #expect(r.status == 0 && r.stderr.isEmpty)
+        let img = try decodePNG(r.stdout)
+        #expect(img.width == 3 * 30 + 2 && img.height == 3 * 30 + 2)
+    }
+
+    @Test func formatsAndScale() throws {
+        let jpg = try gansynth(["sample", "--n", "4", "--scale", "3", "--format", "jpg", "--quality", "92", "-"])
+        let j = try decodeJPEG(jpg.stdout)
+        #expect(j.channels == 1 && j.width == (2 * 30 + 2) * 3)
+        let pgm = try decodePNM(try gansynth(["sample", "--n", "1", "--format", "pgm", "-"]).stdout)
+        let png = try decodePNG(try gansynth(["sample", "--n", "1", "-"]).stdout)
+        #expect(pgm == png)
+        let ppm = try decodePNM(try gansynth(["sample", "--n", "1", "--format", "ppm", "-"]).stdout)
+        #expect(ppm.channels == 3 && ppm.pixels.enumerated().allSatisfy { $0.element == png.pixels[$0.offset / 3] })
+    }
+
+    @Test func conditionalModelsTakeLabelsByNameOrIndex() throws {
+        let byName = try gansynth(["sample", "--model", "tiny-cgan", "--label", "DOG", "--n", "3", "-"])
+        let byIndex = try gansynth(["sample", "--model", "tiny-cgan", "--label", "1", "--n", "3", "-"])
+        #expect(byName.status == 0 && byIndex.status == 0)
+        #expect(try decodePNG(byName.stdout) == decodePNG(byIndex.stdout))
+        let text = try pngTextChunks(byName.stdout)
+        #expect(text.contains(TextChunk(key: "gansynth:labels", value: "dog,dog,dog")))
+        let rgb = try decodePNG(try gansynth(["sample", "--model", "tiny-dcgan", "--n", "1", "-"]).stdout)
+        #expect(rgb.channels == 3)
+    }
+
+    @Test func truncationIsRecordedAndChangesTheImage() throws {
+        let plain = try gansynth(["sample", "--n", "1", "-"]), cut = try gansynth(["sample", "--n", "1", "--truncation", "0.5", "-"])
+        #expect(try decodePNG(plain.stdout) != decodePNG(cut.stdout))
+        #expect(try pngTextChunks(cut.stdout).contains(TextChunk(key: "gansynth:truncation", value: "0.5")))
+    }
+}
+
+@Suite(.serialized) struct Errors {
+    static let cases: [(args: [String], status: Int32, mentions: String)] = [
+        (["sample", "--model", "nope", "x.png"], 66, "nope"),
+        (["sample", "--n", "0", "x.png"], 64, "--n"),
+        (["sample", "--seed", "-1", "x.png"], 64, "seed"),
+        (["sample", "--seeds", "5-3", "x.png"], 64, "5-3"),
+        (["sample", "--seed", "4294967295", "--n", "2", "x.png"], 64, "4294967295"),
+        (["sample", "--format", "gif", "x.png"], 64, "gif"),
+        (["sample", "x.bmp"], 64, "x.bmp"),
+        (["sample", "--quality", "101", "x.jpg"], 64, "quality"),
+        (["sample", "--label", "3", "x.png"], 64, "not conditional"),
+        (["sample", "--model", "tiny-cgan", "--label", "horse", "x.png"], 64, "cat, dog, bird"),
+        (["sample", "--model", "tiny-cgan", "--label", "7", "x.png"], 64, "0 to 2"),
+        (["sample", "--model", "tiny-dcgan", "--format", "pgm", "x.pgm"], 73, "RGB"),
+        (["sample", "--n", "65536", "--scale", "32", "x.png"], 64, "limit"),
+        (["sample", "--threads", "0", "x.png"], 64, "threads"),
+        (["sample", "--truncation", "-1", "x.png"], 64, "truncation"),
+        (["info", "nope"], 66, "nope"),
+        (["frobnicate"], 64, "frobnicate"),
+    ]
+
+    @Test(arguments: cases.indices)
+    func oneLineAndStatus(index: Int) throws {
+        let c = Errors.cases[index]
+        let dir = try temporaryDirectory()
+        let r = try gansynth(c.args.map { $0.hasPrefix("x.") ? dir.appendingPathComponent($0).path : $0 })
+        #expect(r.status == c.status, "\(c.args): \(r.stderr)")
+        #expect(r.stderr.hasPrefix("gansynth: error: ") && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains(c.mentions), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test func missingParentDirectory() throws {
+        let r = try gansynth(["sample", "--n", "1", "/nonexistent-dir/sub/x.png"])
+        #expect(r.status == 73 && r.stderr.contains("/nonexistent-dir/sub"))
+    }
+
+    @Test func corruptModelFile() throws {
+        let dir = try temporaryDirectory()
+        let bad = dir.appendingPathComponent("bad.gguf")
+        var bytes = [UInt8](try Data(contentsOf: repo.appendingPathComponent("Models/mnist-dcgan.gguf")))
+        bytes.removeLast(bytes.count / 2)
+        try Data(bytes).write(to: bad)
+        let r = try gansynth(["sample", "--model", bad.path, dir.appendingPathComponent("x.png").path])
+        #expect(r.status == 65 && r.stderr.contains("bad.gguf") && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["bad.gguf"])
+    }
+
+    @Test func closedPipeEndsQuietly() throws {
+        let r = try gansynth(["sample", "--n", "4096", "--batch", "256", "-"], closeStdoutEarly: true)
+        #expect(r.status == 141 && r.stderr.isEmpty, "\(r.status) \(r.stderr)")
+    }
+}
+
+@Suite struct ModelCommands {
+    @Test func modelsListsEveryModelOnItsOwnLine() throws {
+        let r = try gansynth(["models"])
+        let lines = r.stdout.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) }
+        #expect(lines.contains { $0.hasPrefix("mnist-dcgan ") && $0.contains("28x28 gray") })
+        #expect(lines.contains { $0.hasPrefix("tiny-cgan ") && $0.contains("3 labels") })
+    }
+
+    @Test func infoShowsLayersAndCost() throws {
+        let r = try gansynth(["info", "mnist-dcgan"])
+        let text = String(decoding: r.stdout, as: UTF8.self)
+        #expect(r.status == 0)
+        #expect(text.contains("MACs/image:  7250432"))
+        #expect(text.contains("conv_transpose2d 128 -> 64 k4 s2 p1"))
+        #expect(text.contains("parameters:  784641"))
+    }
+}
