@@ -29,7 +29,7 @@ let package = Package(
     ],
     targets: [
         // MARK: Public modules
-        .target(name: "GGUFFormat"),
+        .target(name: "GGUFFormat", swiftSettings: cpuFlags),
         .target(name: "GanKernels", swiftSettings: cpuFlags),
         .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels"], swiftSettings: cpuFlags),
         .target(name: "GanLatent", swiftSettings: cpuFlags),

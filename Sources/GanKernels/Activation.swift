@@ -15,9 +15,14 @@ public typealias Vector = SIMD16<Float>
 @inline(__always)
 public func fastExp(_ x: Vector) -> Vector {
     let log2e: Float = 1.442_695_04, ln2Hi: Float = 0.693_145_751_953_125, ln2Lo: Float = 1.428_606_765_330_187e-06
-    let clamped = pointwiseMin(pointwiseMax(x, Vector(repeating: -87.3)), Vector(repeating: 88.3))
-    let n = (clamped * log2e).rounded(.toNearestOrEven)
-    var r = clamped.addingProduct(n, Vector(repeating: -ln2Hi))
+    // Adding 1.5·2^23 rounds to the nearest integer (ties to even) and leaves it in the low mantissa bits;
+    // done with plain arithmetic because the generic SIMD rounding and conversion calls are not inlined.
+    let magic: Float = 12_582_912
+    var c = x.replacing(with: -87.3, where: x .< -87.3)
+    c = c.replacing(with: 88.3, where: c .> 88.3)
+    let shifted = c * log2e + magic
+    let n = shifted - magic
+    var r = c.addingProduct(n, Vector(repeating: -ln2Hi))
     r = r.addingProduct(n, Vector(repeating: -ln2Lo))
     // Taylor coefficients 1/6! … 1/0!; on |r| ≤ ln2/2 the truncation error is below 1.3e-7.
     var p = Vector(repeating: 1.0 / 720.0)
@@ -27,9 +32,8 @@ public func fastExp(_ x: Vector) -> Vector {
     p = Vector(repeating: 0.5).addingProduct(p, r)
     p = Vector(repeating: 1.0).addingProduct(p, r)
     p = Vector(repeating: 1.0).addingProduct(p, r)
-    let exponent = SIMD16<Int32>(n, rounding: .towardZero) &+ 127
-    let scale = unsafeBitCast(exponent &<< 23, to: Vector.self)
-    return p * scale
+    let exponent = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &- 0x4B40_0000 &+ 127
+    return p * unsafeBitCast(exponent &<< 23, to: Vector.self)
 }
 
 @inline(__always)

@@ -9,9 +9,15 @@ public func reshapeChannelMajor(x: UnsafePointer<Float>, channels c1: Int, spati
         y.update(from: x, count: c1 * s1 * batch)
         return
     }
-    for b in 0..<batch {
-        for f in 0..<(c1 * s1) {
-            y[(f / s2 * batch + b) * s2 + f % s2] = x[(f / s1 * batch + b) * s1 + f % s1]
+    // Walk the destination in order; the source index of feature f is (f / s1, b, f % s1).
+    for c in 0..<c2 {
+        for b in 0..<batch {
+            let out = y + (c * batch + b) * s2
+            var f = c * s2
+            for s in 0..<s2 {
+                out[s] = x[(f / s1 * batch + b) * s1 + f % s1]
+                f += 1
+            }
         }
     }
 }
