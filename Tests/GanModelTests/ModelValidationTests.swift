@@ -1,0 +1,153 @@
+// Model files that are valid GGUF but wrong as generators: each is refused with the ModelError that names
+// the key, node or tensor, before any forward pass.
+
+import GGUFFormat
+import GanModel
+import Testing
+
+/// A minimal valid generator: z(4) → linear 4→12 (+bias) → reshape (3, 2, 2) → tanh.
+struct ModelBuilder {
+    var keys: [(String, GGUFValue)] = [
+        ("general.architecture", .string("gansynth")),
+        ("general.name", .string("tiny")),
+        ("gansynth.format_version", .uint32(1)),
+        ("gansynth.z.dim", .uint32(4)),
+        ("gansynth.z.distribution", .string("normal")),
+        ("gansynth.output.channels", .uint32(3)),
+        ("gansynth.output.height", .uint32(2)),
+        ("gansynth.output.width", .uint32(2)),
+        ("gansynth.output.range", .string("tanh")),
+        ("gansynth.graph.node_count", .uint32(4)),
+        ("gansynth.node.0.op", .string("input_z")),
+        ("gansynth.node.1.op", .string("linear")),
+        ("gansynth.node.1.in_features", .uint32(4)),
+        ("gansynth.node.1.out_features", .uint32(12)),
+        ("gansynth.node.2.op", .string("reshape")),
+        ("gansynth.node.2.shape", .array(.uint32([3, 2, 2]))),
+        ("gansynth.node.3.op", .string("tanh")),
+    ]
+    var tensors: [(String, [Int], [Float])] = [
+        ("node.1.weight", [12, 4], (0..<48).map { Float($0) / 48 - 0.5 }),
+        ("node.1.bias", [12], (0..<12).map { Float($0) / 12 }),
+    ]
+
+    mutating func set(_ key: String, _ value: GGUFValue?) {
+        keys.removeAll { $0.0 == key }
+        if let value { keys.append((key, value)) }
+    }
+
+    func load() throws(ModelError) -> Generator {
+        var w = GGUFWriter()
+        for (k, v) in keys { w.set(k, v) }
+        for (name, shape, values) in tensors { w.addTensor(name: name, shape: shape, floats: values, as: .f32) }
+        let file: GGUFFile
+        do { file = try GGUFFile(bytes: w.bytes()) } catch { throw .container(error) }
+        return try Generator(file: file)
+    }
+}
+
+func expectModelError(_ b: ModelBuilder, _ check: (ModelError) -> Bool, mentions: String) {
+    do {
+        _ = try b.load()
+        Issue.record("model was accepted; expected an error mentioning \(mentions)")
+    } catch {
+        #expect(check(error), "\(error)")
+        #expect(error.description.contains(mentions), "\(error.description)")
+        #expect(!error.description.contains("\n"))
+    }
+}
+
+@Suite struct ModelValidation {
+    @Test func baselineLoadsAndRuns() throws {
+        let g = try ModelBuilder().load()
+        #expect(g.parameterCount == 60 && g.macsPerImage == 48)
+        let out = g.generate(GeneratorInputs(count: 2, z: [1, 0, 0, 0, 0, 1, 0, 0]))
+        #expect(out.count == 24 && out.allSatisfy { abs($0) < 1 })
+    }
+
+    @Test func wrongArchitecture() {
+        var b = ModelBuilder(); b.set("general.architecture", .string("llama"))
+        expectModelError(b, { if case .notAGenerator = $0 { true } else { false } }, mentions: "llama")
+    }
+
+    @Test func futureFormatVersion() {
+        var b = ModelBuilder(); b.set("gansynth.format_version", .uint32(2))
+        expectModelError(b, { $0 == .unsupportedFormatVersion(2) }, mentions: "version")
+    }
+
+    @Test func missingRequiredKey() {
+        var b = ModelBuilder(); b.set("gansynth.z.dim", nil)
+        expectModelError(b, { $0 == .missingKey("gansynth.z.dim") }, mentions: "gansynth.z.dim")
+    }
+
+    @Test func keyOfTheWrongType() {
+        var b = ModelBuilder(); b.set("gansynth.output.height", .string("two"))
+        expectModelError(b, { if case .wrongKeyType = $0 { true } else { false } }, mentions: "gansynth.output.height")
+    }
+
+    @Test(arguments: [("gansynth.z.dim", GGUFValue.uint32(0)), ("gansynth.output.channels", .uint32(2)),
+                      ("gansynth.output.width", .uint64(1 << 40)), ("gansynth.z.distribution", .string("cauchy")),
+                      ("gansynth.graph.node_count", .uint32(5000)), ("gansynth.node.2.shape", .array(.uint32([0, 12])))])
+    func valueOutOfRange(key: String, value: GGUFValue) {
+        var b = ModelBuilder(); b.set(key, value)
+        expectModelError(b, { if case .valueOutOfRange = $0 { true } else { false } }, mentions: key)
+    }
+
+    @Test func unknownOp() {
+        var b = ModelBuilder(); b.set("gansynth.node.3.op", .string("gelu"))
+        expectModelError(b, { $0 == .unknownOp(node: 3, op: "gelu") }, mentions: "gelu")
+    }
+
+    @Test func inputFromTheFuture() {
+        var b = ModelBuilder(); b.set("gansynth.node.1.inputs", .array(.uint32([2])))
+        expectModelError(b, { if case .badInputs = $0 { true } else { false } }, mentions: "node 1")
+    }
+
+    @Test func graphThatDoesNotTypeCheck() {
+        var b = ModelBuilder(); b.set("gansynth.node.1.in_features", .uint32(5))
+        expectModelError(b, { if case .shapeMismatch = $0 { true } else { false } }, mentions: "in_features is 5")
+        var r = ModelBuilder(); r.set("gansynth.node.2.shape", .array(.uint32([5, 2, 2])))
+        expectModelError(r, { if case .shapeMismatch = $0 { true } else { false } }, mentions: "[5, 2, 2]")
+    }
+
+    @Test func conditionalOpsNeedDeclaredInputs() {
+        var b = ModelBuilder(); b.set("gansynth.node.0.op", .string("input_label"))
+        expectModelError(b, { if case .shapeMismatch = $0 { true } else { false } }, mentions: "gansynth.labels")
+    }
+
+    @Test func outputShapeMustMatchDeclaration() {
+        var b = ModelBuilder(); b.set("gansynth.output.height", .uint32(3))
+        expectModelError(b, { if case .outputShape = $0 { true } else { false } }, mentions: "[3, 3, 2]")
+    }
+
+    @Test func missingTensor() {
+        var b = ModelBuilder(); b.tensors.removeFirst()
+        expectModelError(b, { $0 == .missingTensor(name: "node.1.weight", node: 1, op: "linear") }, mentions: "node.1.weight")
+    }
+
+    @Test func tensorOfTheWrongShape() {
+        var b = ModelBuilder(); b.tensors[0] = ("node.1.weight", [4, 12], b.tensors[0].2)
+        expectModelError(b, { $0 == .tensorShape(name: "node.1.weight", expected: [12, 4], found: [4, 12]) },
+                         mentions: "[12, 4]")
+    }
+
+    @Test func unusedTensor() {
+        var b = ModelBuilder(); b.tensors.append(("node.9.weight", [2], [0, 0]))
+        expectModelError(b, { $0 == .unusedTensor(name: "node.9.weight") }, mentions: "node.9.weight")
+    }
+
+    @Test func nonFiniteWeights() {
+        var b = ModelBuilder(); b.tensors[1].2[3] = .infinity
+        expectModelError(b, { if case .container = $0 { true } else { false } }, mentions: "node.1.bias")
+    }
+
+    @Test func hugeActivationIsRefusedBeforeAllocation() {
+        // 2^22 channels of 2x2 upsampled 8x would be 2^30 values per image.
+        var b = ModelBuilder()
+        b.set("gansynth.node.1.out_features", .uint32(1 << 24))
+        b.set("gansynth.node.2.shape", .array(.uint32([1 << 22, 2, 2])))
+        b.set("gansynth.node.3.op", .string("upsample_nearest"))
+        b.set("gansynth.node.3.scale_factor", .uint32(8))
+        expectModelError(b, { $0 == .activationTooLarge(node: 3, elements: 1 << 30, limit: 1 << 24) }, mentions: "node 3")
+    }
+}
