@@ -1,5 +1,5 @@
-// glibc's and Apple's `log` are both correctly rounded for the Gaussian's argument range in practice, but the
-// platform import is kept in this one file so the rest of the module stays free of OS modules.
+// The libm functions the latent code needs: log for the Gaussian, acos and sin for slerp. The platform
+// import is kept in this one file so the rest of the module stays free of OS modules.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,3 +9,5 @@ import Darwin
 #endif
 
 @inline(__always) func _log(_ x: Double) -> Double { log(x) }
+@inline(__always) func _acos(_ x: Double) -> Double { acos(x) }
+@inline(__always) func _sin(_ x: Double) -> Double { sin(x) }

@@ -53,8 +53,13 @@ extension Generator {
                 let d = inputs.zDimension
                 batch.z.withUnsafeBufferPointer { z in transpose(z.baseAddress! + first * d, rows: n, columns: d, into: y) }
             case .inputLabel:
-                y.update(repeating: 0, count: inputs.labels.count * n)
-                for b in 0..<n { y[batch.labels[first + b] * n + b] = 1 }
+                let l = inputs.labels.count
+                if batch.labelWeights.isEmpty {
+                    y.update(repeating: 0, count: l * n)
+                    for b in 0..<n { y[batch.labels[first + b] * n + b] = 1 }
+                } else {
+                    batch.labelWeights.withUnsafeBufferPointer { w in transpose(w.baseAddress! + first * l, rows: n, columns: l, into: y) }
+                }
             case .inputCategorical(let index):
                 let codes = inputs.categoricalSizes.count
                 y.update(repeating: 0, count: inputs.categoricalSizes[index] * n)
@@ -63,9 +68,18 @@ extension Generator {
                 let c = inputs.continuousCount
                 batch.continuous.withUnsafeBufferPointer { v in transpose(v.baseAddress! + first * c, rows: n, columns: c, into: y) }
             case .embedding(let table, let d):
+                let l = inputs.labels.count
                 for b in 0..<n {
-                    let row = batch.labels[first + b] * d
-                    for j in 0..<d { y[j * n + b] = table[row + j] }
+                    if batch.labelWeights.isEmpty {
+                        let row = batch.labels[first + b] * d
+                        for j in 0..<d { y[j * n + b] = table[row + j] }
+                    } else {
+                        for j in 0..<d {
+                            var acc: Float = 0
+                            for c in 0..<l { acc = acc.addingProduct(batch.labelWeights[(first + b) * l + c], table[c * d + j]) }
+                            y[j * n + b] = acc
+                        }
+                    }
                 }
             case .concat:
                 var offset = 0

@@ -16,6 +16,9 @@ public struct GeneratorInputs: Sendable {
     public var z: [Float]
     /// (count) label indices; empty for unconditional models.
     public var labels: [Int]
+    /// (count, number of labels) soft labels, used instead of `labels` when not empty: the one-hot input
+    /// becomes this mixture (and an embedding the same mixture of its rows), to morph between classes.
+    public var labelWeights: [Float] = []
     /// (count, number of categorical codes) value indices.
     public var categorical: [Int]
     /// (count, number of continuous codes)
@@ -66,7 +69,9 @@ public final class Generator: Sendable {
                          chunkSize: Int = 64) -> [Float] {
         let perImage = output.channels * output.height * output.width
         precondition(batch.z.count == batch.count * inputs.zDimension, "z has the wrong size")
-        precondition(batch.labels.count == (inputs.isConditional ? batch.count : 0), "labels have the wrong size")
+        precondition(batch.labelWeights.isEmpty
+                     ? batch.labels.count == (inputs.isConditional ? batch.count : 0)
+                     : batch.labelWeights.count == batch.count * inputs.labels.count, "labels have the wrong size")
         precondition(batch.categorical.count == batch.count * inputs.categoricalSizes.count)
         precondition(batch.continuous.count == batch.count * inputs.continuousCount)
         var result = [Float](repeating: 0, count: batch.count * perImage)

@@ -18,6 +18,8 @@ struct ListModels: ParsableCommand {
             do {
                 let g = try Generator(path: path)
                 print("\(padded)  \(summary(g))  \(path)")
+            } catch .notAGenerator {
+                continue  // another program's GGUF file (a language model, a test fixture) sharing the folder
             } catch {
                 print("\(padded)  unreadable: \(error)  \(path)")
             }

@@ -102,10 +102,8 @@ struct GridOptions: ParsableArguments {
     }
 }
 
-struct OutputOptions: ParsableArguments {
-    @Argument(help: "Output file (.png, .jpg, .ppm, .pgm) or - for standard output.")
-    var output: String
-
+/// How pictures are encoded; the file name comes from each command.
+struct EncodingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("png, jpg, ppm or pgm. Default: from the file name; png for -.", valueName: "fmt"))
     var format: String?
 
@@ -114,21 +112,40 @@ struct OutputOptions: ParsableArguments {
 
     func validate() throws {
         guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100, got \(quality)") }
-        _ = try imageFormat()
+        if let format, ImageFormat(name: format) == nil {
+            throw ValidationError("unknown --format '\(format)'; use png, jpg, ppm or pgm")
+        }
     }
 
-    func imageFormat() throws -> ImageFormat {
+    /// --format, else the file name's extension; png for standard output.
+    func imageFormat(for path: String) throws -> ImageFormat {
         if let format {
             guard let f = ImageFormat(name: format) else {
                 throw ValidationError("unknown --format '\(format)'; use png, jpg, ppm or pgm")
             }
             return f
         }
-        if output == "-" { return .png }
-        let name = output.split(separator: "/").last.map(String.init) ?? output
+        if path == "-" { return .png }
+        let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let dot = name.lastIndex(of: "."), let f = ImageFormat(pathExtension: String(name[name.index(after: dot)...])) else {
-            throw ValidationError("cannot tell the image format of '\(output)'; name it .png, .jpg, .ppm or .pgm, or pass --format")
+            throw ValidationError("cannot tell the image format of '\(path)'; name it .png, .jpg, .ppm or .pgm, or pass --format")
         }
         return f
     }
+}
+
+struct OutputOptions: ParsableArguments {
+    @Argument(help: "Output file (.png, .jpg, .ppm, .pgm) or - for standard output.")
+    var output: String
+
+    @OptionGroup var encoding: EncodingOptions
+
+    var format: String? { encoding.format }
+    var quality: Int { encoding.quality }
+
+    func validate() throws {
+        _ = try imageFormat()
+    }
+
+    func imageFormat() throws -> ImageFormat { try encoding.imageFormat(for: output) }
 }

@@ -22,26 +22,46 @@ func resolveLabel(_ text: String, for generator: Generator) throws(CLIError) -> 
 }
 
 /// One image's inputs: z from its seed, label and codes fixed by the user or drawn from the seed.
+/// Any field that is set overrides what the seed would give.
 struct ImageRequest {
     var seed: UInt32
-    var label: Int?
+    var label: Int? = nil
+    /// Soft label (one weight per class), for morphing between classes.
+    var labelWeights: [Float]? = nil
+    var z: [Float]? = nil
+    var categorical: [Int]? = nil
+    var continuous: [Float]? = nil
 }
 
 func generatorInputs(for requests: [ImageRequest], generator: Generator, truncation: Double?) -> GeneratorInputs {
     let spec = generator.inputs
     var inputs = GeneratorInputs(count: requests.count, z: [])
     inputs.z.reserveCapacity(requests.count * spec.zDimension)
+    let soft = requests.contains { $0.labelWeights != nil }
     for r in requests {
-        inputs.z += latentVector(seed: r.seed, dimension: spec.zDimension,
-                                 distribution: spec.zDistribution == .normal ? .normal : .uniform,
-                                 truncation: truncation)
+        inputs.z += r.z ?? latentVector(seed: r.seed, dimension: spec.zDimension,
+                                        distribution: spec.zDistribution == .normal ? .normal : .uniform,
+                                        truncation: truncation)
         let drawn = drawnConditions(seed: r.seed, labelCount: spec.labels.count,
                                     categoricalSizes: spec.categoricalSizes, continuousCount: spec.continuousCount)
-        if spec.isConditional { inputs.labels.append(r.label ?? drawn.label!) }
-        inputs.categorical += drawn.categorical
-        inputs.continuous += drawn.continuous
+        if spec.isConditional {
+            let label = r.label ?? drawn.label!
+            if soft {
+                inputs.labelWeights += r.labelWeights ?? spec.labels.indices.map { $0 == label ? 1 : 0 }
+            } else {
+                inputs.labels.append(label)
+            }
+        }
+        inputs.categorical += r.categorical ?? drawn.categorical
+        inputs.continuous += r.continuous ?? drawn.continuous
     }
     return inputs
+}
+
+/// Runs the generator on `requests` and returns one 8-bit image per request.
+func render(_ requests: [ImageRequest], generator: Generator, model: ModelOptions, truncation: Double?) -> [Image] {
+    let inputs = generatorInputs(for: requests, generator: generator, truncation: truncation)
+    return tiles(generator.generate(inputs, parallelism: model.parallelism, chunkSize: model.batch), generator: generator)
 }
 
 /// Generated floats (count, C, H, W) → one 8-bit image per request.
@@ -57,20 +77,20 @@ func tiles(_ values: [Float], generator: Generator) -> [Image] {
     }
 }
 
-/// Grid (or the single image for n = 1), upscaled.
-func compose(_ images: [Image], grid: GridOptions) -> Image {
+/// Grid (or the single image for n = 1), upscaled. `columns` overrides --nrow (layouts with fixed rows).
+func compose(_ images: [Image], grid: GridOptions, columns fixedColumns: Int? = nil) -> Image {
     var picture = images[0]
     if images.count > 1 {
-        let columns = grid.nrow ?? Int((Double(images.count).squareRoot()).rounded(.up))
+        let columns = fixedColumns ?? grid.nrow ?? Int((Double(images.count).squareRoot()).rounded(.up))
         picture = makeGrid(images, columns: min(columns, images.count), padding: grid.padding, padValue: UInt8(grid.padValue))
     }
     return grid.scale > 1 ? upscaleNearest(picture, factor: grid.scale) : picture
 }
 
 /// Checks the final picture's size before any pixel is computed.
-func checkPictureSize(count: Int, generator: Generator, grid: GridOptions) throws(CLIError) {
+func checkPictureSize(count: Int, generator: Generator, grid: GridOptions, columns fixedColumns: Int? = nil) throws(CLIError) {
     let o = generator.output
-    let columns = count == 1 ? 1 : min(grid.nrow ?? Int(Double(count).squareRoot().rounded(.up)), count)
+    let columns = count == 1 ? 1 : min(fixedColumns ?? grid.nrow ?? Int(Double(count).squareRoot().rounded(.up)), count)
     let rows = (count + columns - 1) / columns
     let pad = count == 1 ? 0 : grid.padding
     let width = (columns * (o.width + pad) + pad) * grid.scale
@@ -81,17 +101,22 @@ func checkPictureSize(count: Int, generator: Generator, grid: GridOptions) throw
 }
 
 func write(_ picture: Image, to output: OutputOptions, text: [TextChunk]) throws(CLIError) {
+    try write(picture, to: output.output, encoding: output.encoding, text: text)
+}
+
+/// Encodes and writes one picture to `path` (atomically) or to standard output for "-".
+func write(_ picture: Image, to path: String, encoding: EncodingOptions, text: [TextChunk]) throws(CLIError) {
     let format: ImageFormat
-    do { format = try output.imageFormat() } catch { throw .usage("\(error)") }
+    do { format = try encoding.imageFormat(for: path) } catch { throw .usage("\(error)") }
     var options = EncodeOptions()
-    options.jpegQuality = output.quality
+    options.jpegQuality = encoding.quality
     options.text = text
     do {
         let bytes = try encode(picture, as: format, options: options)
-        if output.output == "-" {
+        if path == "-" {
             try writeToStandardOutput(bytes)
         } else {
-            try writeAtomically(bytes, to: output.output)
+            try writeAtomically(bytes, to: path)
         }
     } catch {
         throw .output(error)

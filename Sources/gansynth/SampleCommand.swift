@@ -1,4 +1,5 @@
-// `gansynth sample`: a grid (or one image) of samples for a list of seeds.
+// `gansynth sample`: a grid (or one image) of samples for a list of seeds, or a class table with one row per
+// label (`--labels all --per-label K`: every row uses the same K seeds, so a column shares its z).
 
 import ArgumentParser
 import GanImage
@@ -17,27 +18,64 @@ struct Sample: ParsableCommand {
     @OptionGroup var seeds: SeedOptions
     @Option(help: ArgumentHelp("Class for conditional models: an index or a name (case-insensitive). Default: drawn from each seed.", valueName: "label"))
     var label: String?
+    @Option(help: ArgumentHelp("Class table: 'all' or a comma-separated list of labels, one row each.", valueName: "labels"))
+    var labels: String?
+    @Option(help: ArgumentHelp("Images per row of the class table (seeds seed … seed+k-1).", valueName: "k"))
+    var perLabel: Int?
     @OptionGroup var grid: GridOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        if labels != nil {
+            if label != nil { throw ValidationError("give either --label or --labels, not both") }
+            if seeds.count != nil || seeds.seeds != nil { throw ValidationError("--labels takes --per-label and --seed, not --n or --seeds") }
+            if let k = perLabel, !(1...1024).contains(k) { throw ValidationError("--per-label must be 1 to 1024, got \(k)") }
+        } else if perLabel != nil {
+            throw ValidationError("--per-label needs --labels")
+        }
+    }
+
     func run() throws {
-        let seedList = try seeds.seedList(defaultCount: 64)
         let (generator, path) = try model.load()
         if seeds.truncation != nil, generator.inputs.zDistribution != .normal {
             throw CLIError.usage("--truncation applies to normal latents; '\(generator.card.name)' draws z uniformly")
         }
-        let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
-        try checkPictureSize(count: seedList.count, generator: generator, grid: grid)
+        var requests: [ImageRequest]
+        var columns: Int? = nil
+        if let labels {
+            let rows = try resolveLabelList(labels, for: generator)
+            let k = perLabel ?? 8
+            let seedList = try seeds.seedList(defaultCount: k)
+            requests = rows.flatMap { label in seedList.map { ImageRequest(seed: $0, label: label) } }
+            columns = k
+        } else {
+            let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
+            requests = try seeds.seedList(defaultCount: 64).map { ImageRequest(seed: $0, label: fixedLabel) }
+        }
+        try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: columns)
 
-        let requests = seedList.map { ImageRequest(seed: $0, label: fixedLabel) }
         let inputs = generatorInputs(for: requests, generator: generator, truncation: seeds.truncation)
         let values = generator.generate(inputs, parallelism: model.parallelism, chunkSize: model.batch)
-        let picture = compose(tiles(values, generator: generator), grid: grid)
+        let picture = compose(tiles(values, generator: generator), grid: grid, columns: columns)
         var extra: [(String, String)] = []
         if generator.inputs.isConditional {
             extra.append(("gansynth:labels", inputs.labels.map { generator.inputs.labels[$0] }.joined(separator: ",")))
         }
-        try write(picture, to: output, text: provenance(generator: generator, modelPath: path, seeds: seedList,
-                                                        truncation: seeds.truncation, extra: extra))
+        try write(picture, to: output, text: provenance(generator: generator, modelPath: path,
+                                                        seeds: requests.map(\.seed), truncation: seeds.truncation,
+                                                        extra: extra))
     }
+}
+
+/// `all` or a comma-separated list of labels (names or indices).
+func resolveLabelList(_ text: String, for generator: Generator) throws(CLIError) -> [Int] {
+    guard !generator.inputs.labels.isEmpty else {
+        throw .usage("model '\(generator.card.name)' is not conditional; --labels needs a model with labels")
+    }
+    if text.lowercased() == "all" { return Array(generator.inputs.labels.indices) }
+    var result: [Int] = []
+    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+        result.append(try resolveLabel(String(part), for: generator))
+    }
+    return result
 }

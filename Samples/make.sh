@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Regenerates every picture in Samples/ with the gansynth CLI (release build), for README.md and the model card:
+#   bash Samples/make.sh
+# Pictures of models that are not installed are skipped with a note.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release >/dev/null
+g=.build/release/gansynth
+have() { [ -f "Models/$1.gguf" ] || { echo "skip: Models/$1.gguf not present"; return 1; }; }
+
+if have mnist-dcgan; then
+  $g sample --model mnist-dcgan --n 64 --scale 2 Samples/mnist-dcgan.png
+  $g interpolate --model mnist-dcgan --pairs 6 --seed 100 --steps 10 --scale 2 Samples/mnist-dcgan-interpolation.png
+fi
+if have mnist-gan; then $g sample --model mnist-gan --n 64 --scale 2 Samples/mnist-gan.png; fi
+if have mnist-cgan; then $g sample --model mnist-cgan --labels all --per-label 10 --scale 2 Samples/mnist-cgan-table.png; fi
+if have fashion-cgan; then $g sample --model fashion-cgan --labels all --per-label 10 --scale 2 Samples/fashion-cgan-table.png; fi
+if have mnist-infogan; then
+  $g sweep --model mnist-infogan --code 1 --range -2:2 --steps 10 --scale 2 Samples/mnist-infogan-code1.png
+  $g sweep --model mnist-infogan --code 2 --range -2:2 --steps 10 --scale 2 Samples/mnist-infogan-code2.png
+  $g sweep --model mnist-infogan --categorical rows --steps 10 --scale 2 Samples/mnist-infogan-categorical.png
+fi
+if have cifar10-cgan; then
+  $g sample --model cifar10-cgan --labels all --per-label 10 --scale 2 Samples/cifar10-cgan-table.png
+  $g sample --model cifar10-cgan --n 64 --scale 2 --quality 92 Samples/cifar10-cgan.jpg
+fi
+ls -la Samples/

@@ -1,0 +1,193 @@
+// `gansynth interpolate`: walks between seeds (or, with fixed z, between classes) as grid rows or as numbered
+// video frames. Every input is interpolated between the endpoints' own inputs — z by slerp or lerp, a
+// conditional model's one-hot label linearly, continuous codes linearly, categorical codes switching at the
+// midpoint — so the first and last image of a row are exactly `gansynth sample --seeds` of its endpoints.
+
+import ArgumentParser
+import GanImage
+import GanLatent
+import GanModel
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension InterpolationMode: ExpressibleByArgument {}
+
+struct Interpolate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Interpolate between seeds or classes: grid rows, or numbered frames for a video.",
+        discussion: """
+            Rows: --seeds a,b,c gives one row per consecutive pair (a→b, b→c); --pairs P gives P rows, row r \
+            going from seed+2r to seed+2r+1. With --frames DIR the keyframes of --seeds form one path, written \
+            as DIR/frame_0000.png …, each segment `steps` frames, plus the last keyframe unless the path is a loop \
+            (first seed = last seed). Make a video with: ffmpeg -framerate 30 -i DIR/frame_%04d.png -pix_fmt yuv420p walk.mp4
+            """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(help: ArgumentHelp("Keyframe seeds, e.g. 1,7 or 3,9,4,3 (or one seed for --label-from/--label-to).", valueName: "list"))
+    var seeds: String?
+
+    @Option(help: ArgumentHelp("Rows of endpoint pairs: row r goes from seed+2r to seed+2r+1.", valueName: "p"))
+    var pairs: Int?
+
+    @Option(help: "First seed for --pairs, or the fixed seed of a label morph.")
+    var seed: Int64 = 0
+
+    @Option(help: "Images per row (both endpoints included), or frames per segment with --frames.")
+    var steps: Int = 10
+
+    @Option(help: "slerp or linear. Default: slerp for normal latents, linear for uniform ones.")
+    var mode: InterpolationMode?
+
+    @Option(help: ArgumentHelp("Fix the class of a conditional model (index or name).", valueName: "label"))
+    var label: String?
+
+    @Option(help: ArgumentHelp("Morph from this class (fixed z) ...", valueName: "label"))
+    var labelFrom: String?
+
+    @Option(help: ArgumentHelp("... to this class.", valueName: "label"))
+    var labelTo: String?
+
+    @Option(help: ArgumentHelp("Redraw latent values with |z| > t.", valueName: "t"))
+    var truncation: Double?
+
+    @Option(help: ArgumentHelp("Write numbered frames into this folder instead of one grid.", valueName: "dir"))
+    var frames: String?
+
+    @OptionGroup var grid: GridOptions
+    @OptionGroup var encoding: EncodingOptions
+
+    @Argument(help: "Output file or - (not with --frames).")
+    var output: String?
+
+    func validate() throws {
+        guard (2...10_000).contains(steps) else { throw ValidationError("--steps must be 2 to 10000, got \(steps)") }
+        guard (0...Int64(maximumSeed)).contains(seed) else {
+            throw ValidationError("--seed \(seed) is out of range; seeds go from 0 to \(maximumSeed)")
+        }
+        let morph = labelFrom != nil || labelTo != nil
+        if morph && (labelFrom == nil || labelTo == nil) { throw ValidationError("--label-from and --label-to go together") }
+        if morph && label != nil { throw ValidationError("give either --label or --label-from/--label-to") }
+        if morph && pairs != nil { throw ValidationError("--pairs walks between seeds; a label morph keeps z fixed") }
+        if pairs != nil && seeds != nil { throw ValidationError("give either --seeds or --pairs, not both") }
+        if !morph && pairs == nil && seeds == nil { throw ValidationError("say what to walk between: --seeds a,b, --pairs P or --label-from/--label-to") }
+        if let p = pairs {
+            guard (1...1024).contains(p) else { throw ValidationError("--pairs must be 1 to 1024, got \(p)") }
+            guard seed + 2 * Int64(p) - 1 <= Int64(maximumSeed) else { throw ValidationError("--pairs \(p) from --seed \(seed) runs past the largest seed") }
+        }
+        if let seeds {
+            let list: [UInt32]
+            do { list = try parseSeedList(seeds, limit: 1024) } catch { throw ValidationError(error.description) }
+            if !morph && list.count < 2 { throw ValidationError("--seeds needs at least two seeds to walk between") }
+        }
+        if let t = truncation, !(t.isFinite && t > 0) { throw ValidationError("--truncation must be a positive number, got \(t)") }
+        if frames != nil && output != nil { throw ValidationError("--frames writes a folder of frames; drop the output file '\(output!)'") }
+        if frames == nil && output == nil { throw ValidationError("missing output file (or --frames DIR)") }
+        if let output { _ = try encoding.imageFormat(for: output) }
+    }
+
+    func run() throws {
+        let (generator, path) = try model.load()
+        let spec = generator.inputs
+        if truncation != nil, spec.zDistribution != .normal {
+            throw CLIError.usage("--truncation applies to normal latents; '\(generator.card.name)' draws z uniformly")
+        }
+        let mode = self.mode ?? (spec.zDistribution == .normal ? .slerp : .linear)
+        let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
+        let seedList = try seeds.map { try parseSeedList($0, limit: 1024) }
+
+        // Each path is a list of (start, end, t) points; a row of the grid or the whole frame sequence.
+        var paths: [[ImageRequest]] = []
+        let ts = interpolationSteps(steps)
+        if let from = labelFrom, let to = labelTo {
+            let a = try resolveLabel(from, for: generator), b = try resolveLabel(to, for: generator)
+            for s in seedList ?? [UInt32(seed)] {
+                paths.append(ts.map { t in
+                    var r = ImageRequest(seed: s)
+                    r.labelWeights = spec.labels.indices.map { Float((1 - t) * ($0 == a ? 1 : 0) + t * ($0 == b ? 1 : 0)) }
+                    if t == 0 { r.labelWeights = nil; r.label = a }
+                    if t == 1 { r.labelWeights = nil; r.label = b }
+                    return r
+                })
+            }
+            if frames != nil { paths = [paths.flatMap { $0 }] }
+        } else {
+            let keys: [UInt32] = seedList ?? (0..<(2 * pairs!)).map { UInt32(seed + Int64($0)) }
+            let segments: [(UInt32, UInt32)] = pairs != nil
+                ? stride(from: 0, to: keys.count, by: 2).map { (keys[$0], keys[$0 + 1]) }
+                : zip(keys, keys.dropFirst()).map { ($0, $1) }
+            if frames != nil {
+                let loop = keys.first == keys.last
+                let frameTs = (0..<steps).map { Double($0) / Double(steps) }
+                var path = segments.flatMap { seg in frameTs.map { walk(seg.0, seg.1, t: $0, generator, mode, fixedLabel) } }
+                if !loop { path.append(walk(keys.last!, keys.last!, t: 0, generator, mode, fixedLabel)) }
+                paths = [path]
+            } else {
+                paths = segments.map { seg in ts.map { walk(seg.0, seg.1, t: $0, generator, mode, fixedLabel) } }
+            }
+        }
+
+        let requests = paths.flatMap { $0 }
+        guard requests.count <= Limits.images else {
+            throw CLIError.usage("that makes \(requests.count) images, more than \(Limits.images); use fewer seeds or steps")
+        }
+        if frames == nil { try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: steps) }
+        let images = render(requests, generator: generator, model: model, truncation: truncation)
+        let text = provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed), truncation: truncation,
+                              extra: [("gansynth:interpolation", mode.rawValue)])
+        if let dir = frames {
+            try makeDirectory(dir)
+            let ext = try formatForFrames().fileExtension
+            for (i, image) in images.enumerated() {
+                let scaled = grid.scale > 1 ? upscaleNearest(image, factor: grid.scale) : image
+                try write(scaled, to: "\(dir)/frame_\(String(i).leftPadded(4)).\(ext)", encoding: encoding, text: text)
+            }
+        } else {
+            try write(compose(images, grid: grid, columns: steps), to: output!, encoding: encoding, text: text)
+        }
+    }
+
+    private func formatForFrames() throws -> ImageFormat {
+        guard let f = encoding.format else { return .png }
+        return try encoding.imageFormat(for: "frame.\(f)")
+    }
+
+    /// The inputs at `t` between the inputs `sample` would give seeds a and b.
+    private func walk(_ a: UInt32, _ b: UInt32, t: Double, _ generator: Generator, _ mode: InterpolationMode,
+                      _ fixedLabel: Int?) -> ImageRequest {
+        let spec = generator.inputs
+        if t == 0 { return ImageRequest(seed: a, label: fixedLabel) }
+        if t == 1 { return ImageRequest(seed: b, label: fixedLabel) }
+        let dist: LatentDistribution = spec.zDistribution == .normal ? .normal : .uniform
+        var r = ImageRequest(seed: a, label: fixedLabel)
+        r.z = interpolate(latentVector(seed: a, dimension: spec.zDimension, distribution: dist, truncation: truncation),
+                          latentVector(seed: b, dimension: spec.zDimension, distribution: dist, truncation: truncation),
+                          t: t, mode: mode)
+        let ca = drawnConditions(seed: a, labelCount: spec.labels.count, categoricalSizes: spec.categoricalSizes,
+                                 continuousCount: spec.continuousCount)
+        let cb = drawnConditions(seed: b, labelCount: spec.labels.count, categoricalSizes: spec.categoricalSizes,
+                                 continuousCount: spec.continuousCount)
+        if spec.isConditional, fixedLabel == nil, let la = ca.label, let lb = cb.label {
+            r.labelWeights = spec.labels.indices.map { Float((1 - t) * ($0 == la ? 1 : 0) + t * ($0 == lb ? 1 : 0)) }
+        }
+        r.categorical = t < 0.5 ? ca.categorical : cb.categorical
+        r.continuous = zip(ca.continuous, cb.continuous).map { Float((1 - t) * Double($0) + t * Double($1)) }
+        return r
+    }
+}
+
+func makeDirectory(_ path: String) throws(CLIError) {
+    if ModelLocator.isDirectory(path) { return }
+    guard mkdir(path, 0o777) == 0 else {
+        throw CLIError(description: "cannot create folder '\(path)': \(String(cString: strerror(errno)))",
+                       exitStatus: ExitStatus.cannotCreate)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}

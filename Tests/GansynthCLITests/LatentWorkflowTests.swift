@@ -1,0 +1,117 @@
+// interpolate, sweep and class tables, end to end: geometry, endpoint identity with `sample`, errors.
+
+import Foundation
+import GanImage
+import Testing
+
+private func png(_ args: [String]) throws -> Image {
+    let r = try gansynth(args + ["-"])
+    #expect(r.status == 0, "\(args): \(r.stderr)")
+    return try decodePNG(r.stdout)
+}
+
+@Suite(.serialized) struct InterpolateCommand {
+    @Test func oneRowFromSeedToSeed() throws {
+        let walk = try png(["interpolate", "--seeds", "1,7", "--steps", "10"])
+        #expect(walk.width == 10 * 30 + 2 && walk.height == 30 + 2)
+        let grid = try png(["interpolate", "--pairs", "8", "--seed", "0", "--steps", "10"])
+        #expect(grid.width == 10 * 30 + 2 && grid.height == 8 * 30 + 2)
+    }
+
+    @Test(arguments: [(["--model", "mnist-dcgan"], "slerp"), (["--model", "tiny-cgan"], "slerp"),
+                      (["--model", "tiny-infogan"], "slerp"), (["--model", "mnist-dcgan"], "linear")])
+    func endpointsAreTheSampledImages(model: [String], mode: String) throws {
+        let row = try png(["interpolate"] + model + ["--mode", mode, "--seeds", "11,12", "--steps", "5", "--padding", "0"])
+        let first = try png(["sample"] + model + ["--seeds", "11"]), last = try png(["sample"] + model + ["--seeds", "12"])
+        let tile = first.width
+        #expect(crop(row, index: 0, columns: 5, tile: tile, padding: 0) == first)
+        #expect(crop(row, index: 4, columns: 5, tile: tile, padding: 0) == last)
+        #expect(crop(row, index: 2, columns: 5, tile: tile, padding: 0) != first)
+    }
+
+    @Test func labelMorphEndsOnEachClass() throws {
+        let row = try png(["interpolate", "--model", "tiny-cgan", "--label-from", "cat", "--label-to", "bird", "--seed", "3",
+                           "--steps", "4", "--padding", "0"])
+        let cat = try png(["sample", "--model", "tiny-cgan", "--seeds", "3", "--label", "cat"])
+        let bird = try png(["sample", "--model", "tiny-cgan", "--seeds", "3", "--label", "bird"])
+        #expect(crop(row, index: 0, columns: 4, tile: cat.width, padding: 0) == cat)
+        #expect(crop(row, index: 3, columns: 4, tile: cat.width, padding: 0) == bird)
+    }
+
+    @Test func framesForFFmpeg() throws {
+        let dir = try temporaryDirectory()
+        let loop = dir.appendingPathComponent("loop").path, open = dir.appendingPathComponent("open").path
+        #expect(try gansynth(["interpolate", "--seeds", "3,9,4,3", "--steps", "5", "--frames", loop]).status == 0)
+        #expect(try gansynth(["interpolate", "--seeds", "3,9,4", "--steps", "5", "--frames", open]).status == 0)
+        let loopFrames = try FileManager.default.contentsOfDirectory(atPath: loop).sorted()
+        #expect(loopFrames.count == 15 && loopFrames.first == "frame_0000.png" && loopFrames.last == "frame_0014.png")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: open).count == 11)
+        // Keyframes land on frames 0, steps, 2·steps: the sampled images of those seeds.
+        let nine = try png(["sample", "--seeds", "9"])
+        #expect(try readImage(URL(fileURLWithPath: loop + "/frame_0005.png")) == nine)
+    }
+
+    @Test(arguments: [
+        (["interpolate", "--seeds", "1", "x.png"], "at least two"),
+        (["interpolate", "--seeds", "1,2", "--steps", "1", "x.png"], "--steps"),
+        (["interpolate", "--seeds", "1,2", "--pairs", "2", "x.png"], "--pairs"),
+        (["interpolate", "--label-from", "cat", "x.png"], "--label-to"),
+        (["interpolate", "--label-from", "0", "--label-to", "1", "x.png"], "not conditional"),
+        (["interpolate", "--seeds", "1,2", "--frames", "d", "x.png"], "--frames"),
+        (["interpolate", "--seeds", "1,2", "--mode", "cubic", "x.png"], "cubic"),
+    ])
+    func errors(args: [String], mentions: String) throws {
+        let r = try gansynth(args)
+        #expect(r.status == 64 && r.stderr.contains(mentions) && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
+    }
+}
+
+@Suite(.serialized) struct SweepCommand {
+    @Test func continuousCodeAcrossCategoricalDown() throws {
+        let s = try png(["sweep", "--model", "tiny-infogan", "--code", "1", "--range", "-2:2", "--steps", "6", "--padding", "1"])
+        // tiny-infogan: categorical codes of 4 and 3 values (rows: the first), 2 continuous codes, 8x8 RGB.
+        #expect(s.width == 6 * 9 + 1 && s.height == 4 * 9 + 1)
+        // Columns differ (the code has an effect) and rows differ (the categorical code has one).
+        #expect(crop(s, index: 0, columns: 6, tile: 8, padding: 1) != crop(s, index: 5, columns: 6, tile: 8, padding: 1))
+        #expect(crop(s, index: 0, columns: 6, tile: 8, padding: 1) != crop(s, index: 6, columns: 6, tile: 8, padding: 1))
+    }
+
+    @Test func categoricalRowsWithSeedColumns() throws {
+        let s = try png(["sweep", "--model", "tiny-infogan", "--categorical", "rows", "--steps", "5", "--padding", "0"])
+        #expect(s.width == 5 * 8 && s.height == 4 * 8)
+    }
+
+    @Test func seedRowsWithAFixedCategoricalValue() throws {
+        let s = try png(["sweep", "--model", "tiny-infogan", "--categorical", "2", "--rows", "3", "--code", "2", "--steps", "4", "--padding", "0"])
+        #expect(s.width == 4 * 8 && s.height == 3 * 8)
+    }
+
+    @Test func modelWithoutCodesNamesTheOnesThatHaveThem() throws {
+        let r = try gansynth(["sweep", "--model", "tiny-dcgan", "--code", "1", "x.png"])
+        #expect(r.status == 64 && r.stderr.contains("no InfoGAN codes") && r.stderr.contains("tiny-infogan"), "\(r.stderr)")
+    }
+
+    @Test func codeOutOfRange() throws {
+        let r = try gansynth(["sweep", "--model", "tiny-infogan", "--code", "3", "x.png"])
+        #expect(r.status == 64 && r.stderr.contains("2 continuous codes"), "\(r.stderr)")
+    }
+}
+
+@Suite(.serialized) struct ClassTable {
+    @Test func oneRowPerLabelSharingSeeds() throws {
+        // tiny-cgan: labels cat, dog, bird; 6x6 gray images.
+        let table = try png(["sample", "--model", "tiny-cgan", "--labels", "all", "--per-label", "4", "--padding", "0"])
+        #expect(table.width == 4 * 6 && table.height == 3 * 6)
+        let dogs = try png(["sample", "--model", "tiny-cgan", "--label", "dog", "--n", "4", "--nrow", "4", "--padding", "0"])
+        for i in 0..<4 {
+            #expect(crop(table, index: 4 + i, columns: 4, tile: 6, padding: 0) == crop(dogs, index: i, columns: 4, tile: 6, padding: 0))
+        }
+    }
+
+    @Test func labelListInItsOwnOrder() throws {
+        let two = try png(["sample", "--model", "tiny-cgan", "--labels", "Bird,cat", "--per-label", "2", "--padding", "0"])
+        let birds = try png(["sample", "--model", "tiny-cgan", "--label", "2", "--n", "2", "--padding", "0"])
+        #expect(two.height == 12)
+        #expect(crop(two, index: 0, columns: 2, tile: 6, padding: 0) == crop(birds, index: 0, columns: 2, tile: 6, padding: 0))
+    }
+}
