@@ -136,9 +136,9 @@ struct Interpolate: ParsableCommand {
             throw CLIError.usage("that makes \(requests.count) images, more than \(Limits.images); use fewer seeds or steps")
         }
         if frames == nil { try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: steps) }
-        let images = render(requests, generator: generator, model: model, truncation: truncation)
+        let (images, inputs) = render(requests, generator: generator, model: model, truncation: truncation)
         let text = provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed), truncation: truncation,
-                              extra: [("gansynth:interpolation", mode.rawValue)])
+                              extra: [("gansynth:interpolation", mode.rawValue)] + conditionsText(inputs, generator: generator))
         if let dir = frames {
             try makeDirectory(dir)
             let ext = try formatForFrames().fileExtension

@@ -58,10 +58,12 @@ func generatorInputs(for requests: [ImageRequest], generator: Generator, truncat
     return inputs
 }
 
-/// Runs the generator on `requests` and returns one 8-bit image per request.
-func render(_ requests: [ImageRequest], generator: Generator, model: ModelOptions, truncation: Double?) -> [Image] {
+/// Runs the generator on `requests`: one 8-bit image per request, and the inputs used.
+func render(_ requests: [ImageRequest], generator: Generator, model: ModelOptions,
+            truncation: Double?) -> (images: [Image], inputs: GeneratorInputs) {
     let inputs = generatorInputs(for: requests, generator: generator, truncation: truncation)
-    return tiles(generator.generate(inputs, parallelism: model.parallelism, chunkSize: model.batch), generator: generator)
+    let values = generator.generate(inputs, parallelism: model.parallelism, chunkSize: model.batch)
+    return (tiles(values, generator: generator), inputs)
 }
 
 /// Generated floats (count, C, H, W) → one 8-bit image per request.
@@ -135,6 +137,32 @@ func provenance(generator: Generator, modelPath: String, seeds: [UInt32], trunca
         TextChunk(key: "gansynth:command", value: CommandLine.arguments.map(shellQuoted).joined(separator: " ")),
     ]
     for (k, v) in extra { chunks.append(TextChunk(key: k, value: v)) }
+    return chunks
+}
+
+/// Text chunks naming each image's label and InfoGAN codes, in image order ("," between images).
+func conditionsText(_ inputs: GeneratorInputs, generator: Generator) -> [(String, String)] {
+    let spec = generator.inputs
+    var chunks: [(String, String)] = []
+    if spec.isConditional {
+        let labels = inputs.labelWeights.isEmpty
+            ? inputs.labels.map { spec.labels[$0] }
+            : (0..<inputs.count).map { i in
+                spec.labels.indices.compactMap { c in
+                    let w = inputs.labelWeights[i * spec.labels.count + c]
+                    return w == 0 ? nil : (w == 1 ? spec.labels[c] : "\(w)*\(spec.labels[c])")
+                }.joined(separator: "+")
+            }
+        chunks.append(("gansynth:labels", labels.joined(separator: ",")))
+    }
+    let k = spec.categoricalSizes.count, c = spec.continuousCount
+    if k + c > 0 {
+        let codes = (0..<inputs.count).map { i in
+            (inputs.categorical[(i * k)..<((i + 1) * k)].map(String.init)
+             + inputs.continuous[(i * c)..<((i + 1) * c)].map { String($0) }).joined(separator: " ")
+        }
+        chunks.append(("gansynth:codes", codes.joined(separator: ",")))
+    }
     return chunks
 }
 

@@ -54,16 +54,10 @@ struct Sample: ParsableCommand {
         }
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: columns)
 
-        let inputs = generatorInputs(for: requests, generator: generator, truncation: seeds.truncation)
-        let values = generator.generate(inputs, parallelism: model.parallelism, chunkSize: model.batch)
-        let picture = compose(tiles(values, generator: generator), grid: grid, columns: columns)
-        var extra: [(String, String)] = []
-        if generator.inputs.isConditional {
-            extra.append(("gansynth:labels", inputs.labels.map { generator.inputs.labels[$0] }.joined(separator: ",")))
-        }
-        try write(picture, to: output, text: provenance(generator: generator, modelPath: path,
-                                                        seeds: requests.map(\.seed), truncation: seeds.truncation,
-                                                        extra: extra))
+        let (images, inputs) = render(requests, generator: generator, model: model, truncation: seeds.truncation)
+        try write(compose(images, grid: grid, columns: columns), to: output,
+                  text: provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed),
+                                   truncation: seeds.truncation, extra: conditionsText(inputs, generator: generator)))
     }
 }
 

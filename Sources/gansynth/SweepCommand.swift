@@ -113,8 +113,9 @@ struct Sweep: ParsableCommand {
             }
         }
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: steps)
-        let images = render(requests, generator: generator, model: model, truncation: nil)
-        var extra = [("gansynth:sweep", code.map { "continuous code \($0) over \(low):\(high)" } ?? "seeds across")]
+        let (images, inputs) = render(requests, generator: generator, model: model, truncation: nil)
+        var extra = conditionsText(inputs, generator: generator)
+        extra += [("gansynth:sweep", code.map { "continuous code \($0) over \(low):\(high)" } ?? "seeds across")]
         extra.append(("gansynth:rows", rowsAreCategorical ? "categorical code 1 values" : "seeds"))
         try write(compose(images, grid: grid, columns: steps), to: output,
                   text: provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed), truncation: nil, extra: extra))

@@ -120,6 +120,9 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         #expect(try decodePNG(byName.stdout) == decodePNG(byIndex.stdout))
         let text = try pngTextChunks(byName.stdout)
         #expect(text.contains(TextChunk(key: "gansynth:labels", value: "dog,dog,dog")))
+        let info = try pngTextChunks(try gansynth(["sample", "--model", "tiny-infogan", "--n", "2", "-"]).stdout)
+        let codes = try #require(info.first { $0.key == "gansynth:codes" }).value.split(separator: ",")
+        #expect(codes.count == 2 && codes.allSatisfy { $0.split(separator: " ").count == 4 })  // 2 categorical + 2 continuous
         let rgb = try decodePNG(try gansynth(["sample", "--model", "tiny-dcgan", "--n", "1", "-"]).stdout)
         #expect(rgb.channels == 3)
     }
