@@ -48,12 +48,16 @@ let package = Package(
             ]
         ),
 
+        // MARK: Fuzzing (Tests/Fuzz: libFuzzer harness for model files; a plain build replays a corpus)
+        .executableTarget(name: "gansynth-fuzz", dependencies: ["GGUFFormat", "GanModel", "GanKernels"],
+                          path: "Tests/Fuzz", exclude: ["corpus"], swiftSettings: cpuFlags),
+
         // MARK: Tests
         .testTarget(name: "GGUFFormatTests", dependencies: ["GGUFFormat"]),
         .testTarget(name: "GanKernelsTests", dependencies: ["GanKernels"], swiftSettings: cpuFlags),
         .testTarget(name: "GanModelTests", dependencies: ["GanModel", "GGUFFormat", "GanKernels"]),
         .testTarget(name: "GanLatentTests", dependencies: ["GanLatent"]),
         .testTarget(name: "GanImageTests", dependencies: ["GanImage"]),
-        .testTarget(name: "GansynthCLITests", dependencies: ["gansynth", "GanImage"]),
+        .testTarget(name: "GansynthCLITests", dependencies: ["gansynth", "gansynth-fuzz", "GanImage"]),
     ]
 )

@@ -9,7 +9,7 @@ private let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().d
     .deletingLastPathComponent()
 private let fixtures = repo.appendingPathComponent("Tests/Fixtures").path
 
-private var binary: URL {
+var binary: URL {
     // The test bundle is built next to the executable.
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     var dir = exe.deletingLastPathComponent()
