@@ -63,15 +63,25 @@ public func activate(_ x: Float, _ activation: Activation) -> Float {
 /// Applies `activation` in place to `count` floats.
 public func applyActivation(_ data: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
     if activation == .identity { return }
+    applyAffineActivation(data, count: count, scale: 1, shift: 0, activation)
+}
+
+/// In place: x = act(x·scale + shift), sixteen at a time (x·1 + 0 is exactly x, so this also serves plain
+/// activations and bias additions).
+public func applyAffineActivation(_ data: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float,
+                                  _ activation: Activation) {
     var i = 0
     let raw = UnsafeMutableRawPointer(data)
     while i + 16 <= count {
         let v = raw.loadUnaligned(fromByteOffset: i * 4, as: Vector.self)
-        raw.storeBytes(of: activate(v, activation), toByteOffset: i * 4, as: Vector.self)
+        raw.storeBytes(of: activate(v * scale + shift, activation), toByteOffset: i * 4, as: Vector.self)
         i += 16
     }
-    while i < count {
-        data[i] = activate(data[i], activation)
-        i += 1
+    if i < count {
+        // The ragged end goes through a zero-padded vector: the same instructions as a full one.
+        var v = Vector()
+        for j in i..<count { v[j - i] = data[j] }
+        let r = activate(v * scale + shift, activation)
+        for j in i..<count { data[j] = r[j - i] }
     }
 }

@@ -123,24 +123,32 @@ public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWe
         for co in channels {
             let plane = y + co * g.batch * ho * wo
             plane.update(repeating: 0, count: g.batch * ho * wo)
-            for ky in 0..<k {
-                for kx in 0..<k {
-                    let row = cols + ((co * k + ky) * k + kx) * columns
-                    for b in 0..<g.batch {
-                        let src = row + b * hi * wi, dst = plane + b * ho * wo
-                        for iy in 0..<hi {
-                            let oy = iy * g.stride - g.padding + ky
-                            if oy < 0 || oy >= ho { continue }
-                            for ix in 0..<wi {
-                                let ox = ix * g.stride - g.padding + kx
-                                if ox >= 0 && ox < wo { dst[oy * wo + ox] += src[iy * wi + ix] }
+            // Image by image, so the output plane being summed into stays in L1 across all k·k taps; each output
+            // still receives its taps in (ky, kx) order.
+            for b in 0..<g.batch {
+                let dst = plane + b * ho * wo
+                for ky in 0..<k {
+                    // Input rows iy whose tap ky lands inside the output: 0 ≤ iy·s − p + ky < ho.
+                    let iyLow = max(0, (g.padding - ky + g.stride - 1) / g.stride)
+                    let iyHigh = min(hi, (ho - 1 + g.padding - ky) / g.stride + 1)
+                    for kx in 0..<k {
+                        let ixLow = max(0, (g.padding - kx + g.stride - 1) / g.stride)
+                        let ixHigh = min(wi, (wo - 1 + g.padding - kx) / g.stride + 1)
+                        guard iyLow < iyHigh, ixLow < ixHigh else { continue }
+                        let src = cols + ((co * k + ky) * k + kx) * columns + b * hi * wi
+                        for iy in iyLow..<iyHigh {
+                            let s = src + iy * wi
+                            let d = dst + (iy * g.stride - g.padding + ky) * wo - g.padding + kx
+                            if g.stride == 2 {
+                                for ix in ixLow..<ixHigh { d[2 * ix] += s[ix] }
+                            } else {
+                                for ix in ixLow..<ixHigh { d[ix * g.stride] += s[ix] }
                             }
                         }
                     }
                 }
             }
-            let b = bias?[co] ?? 0
-            for i in 0..<(g.batch * ho * wo) { plane[i] = activate(plane[i] + b, activation) }
+            applyAffineActivation(plane, count: g.batch * ho * wo, scale: 1, shift: bias?[co] ?? 0, activation)
         }
     }
 }

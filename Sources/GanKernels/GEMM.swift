@@ -5,8 +5,9 @@
 // then `act(acc + bias[m])`, in exactly that order, whatever the blocking, vector width or thread split. So the
 // fast kernel is bit-identical to `gemmReference`, and an image never depends on its batch or thread count.
 //
-// Fast path: B is packed 16 columns at a time into a contiguous (K, 16) panel that stays in L1 while a 4×16
+// Fast path: B is packed 16 columns at a time into a contiguous (K, 16) panel that stays in L1 while a 6×16
 // register tile of C accumulates over all of K; the columns of a short last panel are zero-padded.
+// A is repacked per call into 6-row panels (cheap next to the M·N·K multiply-adds).
 
 /// Shapes: A (M, K) row-major with row stride K; B (K, N) row-major with row stride `ldb`;
 /// C (M, N) row-major with row stride `ldc`; bias (M) or nil.
@@ -42,71 +43,78 @@ public func gemmReference(_ p: GEMMOperands) {
 // MARK: - Fast
 
 private let panelWidth = 16
-private let tileRows = 4
+private let tileRows = 6
 
 public func gemm(_ p: GEMMOperands, parallelism: Parallelism) {
     guard p.m > 0, p.n > 0 else { return }
     let panels = (p.n + panelWidth - 1) / panelWidth
-    let shared = UncheckedSendable(p)
+    let tiles = (p.m + tileRows - 1) / tileRows
+    // A is repacked into (tiles, K, 6) so the six broadcasts of one k step are adjacent; short tiles are zero-padded.
+    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: tiles * tileRows * max(p.k, 1))
+    defer { packedA.deallocate() }
+    for t in 0..<tiles {
+        let dst = packedA + t * tileRows * p.k
+        for r in 0..<tileRows {
+            let row = t * tileRows + r
+            if row < p.m {
+                let src = p.a + row * p.k
+                for l in 0..<p.k { dst[l * tileRows + r] = src[l] }
+            } else {
+                for l in 0..<p.k { dst[l * tileRows + r] = 0 }
+            }
+        }
+    }
+    let shared = UncheckedSendable((p, UnsafePointer(packedA)))
     // Split columns when there are enough panels to go round; otherwise (batch-1 linear layers) split rows.
-    if panels >= 2 * parallelism.threads || p.m < 8 * parallelism.threads {
+    if panels >= 2 * parallelism.threads || tiles < 2 * parallelism.threads {
         parallelism.forEachSlice(of: panels) { slice in
-            gemmPanels(shared.value, panels: slice, rows: 0..<shared.value.m)
+            gemmPanels(shared.value.0, shared.value.1, panels: slice, tiles: 0..<tiles)
         }
     } else {
-        let tiles = (p.m + tileRows - 1) / tileRows
         parallelism.forEachSlice(of: tiles) { slice in
-            let rows = (slice.lowerBound * tileRows)..<min(slice.upperBound * tileRows, shared.value.m)
-            gemmPanels(shared.value, panels: 0..<panels, rows: rows)
+            gemmPanels(shared.value.0, shared.value.1, panels: 0..<panels, tiles: slice)
         }
     }
 }
 
-private func gemmPanels(_ p: GEMMOperands, panels: Range<Int>, rows: Range<Int>) {
+private func gemmPanels(_ p: GEMMOperands, _ packedA: UnsafePointer<Float>, panels: Range<Int>, tiles: Range<Int>) {
     let panel = UnsafeMutablePointer<Float>.allocate(capacity: max(p.k, 1) * panelWidth)  // (K, 16)
-    let tail = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * panelWidth)       // (4, 16)
+    let tail = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * panelWidth)       // (6, 16)
     defer { panel.deallocate(); tail.deallocate() }
     for q in panels {
         let j0 = q * panelWidth
         let width = min(panelWidth, p.n - j0)
-        if width == panelWidth {
-            for l in 0..<p.k {
-                (panel + l * panelWidth).update(from: p.b + l * p.ldb + j0, count: panelWidth)
-            }
-        } else {
-            panel.update(repeating: 0, count: p.k * panelWidth)
-            for l in 0..<p.k { (panel + l * panelWidth).update(from: p.b + l * p.ldb + j0, count: width) }
-        }
-        var i = rows.lowerBound
-        while i < rows.upperBound {
-            let h = min(tileRows, rows.upperBound - i)
-            if width == panelWidth {
-                tile(p, rows: i, height: h, panel: panel, out: p.c + i * p.ldc + j0, ldo: p.ldc)
+        if width < panelWidth { panel.update(repeating: 0, count: p.k * panelWidth) }
+        for l in 0..<p.k { (panel + l * panelWidth).update(from: p.b + l * p.ldb + j0, count: width) }
+        for t in tiles {
+            let i = t * tileRows
+            let h = min(tileRows, p.m - i)
+            if width == panelWidth && h == tileRows {
+                tile(p, packedA + t * tileRows * p.k, row: i, height: h, panel: panel, out: p.c + i * p.ldc + j0, ldo: p.ldc)
             } else {
-                tile(p, rows: i, height: h, panel: panel, out: tail, ldo: panelWidth)
+                tile(p, packedA + t * tileRows * p.k, row: i, height: h, panel: panel, out: tail, ldo: panelWidth)
                 for r in 0..<h { (p.c + (i + r) * p.ldc + j0).update(from: tail + r * panelWidth, count: width) }
             }
-            i += h
         }
     }
 }
 
+/// One 6×16 block of C: twelve 8-wide accumulators, the most AVX2's sixteen registers hold with a B row and a broadcast.
 @inline(__always)
-private func tile(_ p: GEMMOperands, rows i: Int, height: Int, panel: UnsafeMutablePointer<Float>,
+private func tile(_ p: GEMMOperands, _ a: UnsafePointer<Float>, row i: Int, height: Int, panel: UnsafeMutablePointer<Float>,
                   out: UnsafeMutablePointer<Float>, ldo: Int) {
-    let raw = UnsafeRawPointer(panel)
-    // Rows past `height` repeat the last real row; their results are computed and dropped.
-    let a0 = p.a + i * p.k
-    let a1 = p.a + (i + min(1, height - 1)) * p.k
-    let a2 = p.a + (i + min(2, height - 1)) * p.k
-    let a3 = p.a + (i + min(3, height - 1)) * p.k
-    var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector()
+    let bRaw = UnsafeRawPointer(panel)
+    var c0 = Vector(), c1 = Vector(), c2 = Vector(), c3 = Vector(), c4 = Vector(), c5 = Vector()
+    var ap = a
     for l in 0..<p.k {
-        let b = raw.loadUnaligned(fromByteOffset: l * panelWidth * 4, as: Vector.self)
-        c0 = c0.addingProduct(a0[l], b)
-        c1 = c1.addingProduct(a1[l], b)
-        c2 = c2.addingProduct(a2[l], b)
-        c3 = c3.addingProduct(a3[l], b)
+        let b = bRaw.loadUnaligned(fromByteOffset: l * panelWidth * 4, as: Vector.self)
+        c0 = c0.addingProduct(ap[0], b)
+        c1 = c1.addingProduct(ap[1], b)
+        c2 = c2.addingProduct(ap[2], b)
+        c3 = c3.addingProduct(ap[3], b)
+        c4 = c4.addingProduct(ap[4], b)
+        c5 = c5.addingProduct(ap[5], b)
+        ap += tileRows
     }
     let act = p.activation
     let o = UnsafeMutableRawPointer(out)
@@ -118,4 +126,6 @@ private func tile(_ p: GEMMOperands, rows i: Int, height: Int, panel: UnsafeMuta
     if height > 1 { store(c1, 1) }
     if height > 2 { store(c2, 2) }
     if height > 3 { store(c3, 3) }
+    if height > 4 { store(c4, 4) }
+    if height > 5 { store(c5, 5) }
 }

@@ -9,6 +9,17 @@ public func reshapeChannelMajor(x: UnsafePointer<Float>, channels c1: Int, spati
         y.update(from: x, count: c1 * s1 * batch)
         return
     }
+    if s1 == 1 {
+        // From feature vectors (a linear layer's output, (F, B)) to maps: row f = c·s2 + s of x is contiguous.
+        for c in 0..<c2 {
+            for s in 0..<s2 {
+                let row = x + (c * s2 + s) * batch
+                let out = y + c * batch * s2 + s
+                for b in 0..<batch { out[b * s2] = row[b] }
+            }
+        }
+        return
+    }
     // Walk the destination in order; the source index of feature f is (f / s1, b, f % s1).
     for c in 0..<c2 {
         for b in 0..<batch {
@@ -39,8 +50,7 @@ public func upsampleNearest(x: UnsafePointer<Float>, planes: Int, height: Int, w
 public func channelAffine(_ x: UnsafeMutablePointer<Float>, channels: Int, perChannel: Int,
                           scale: UnsafePointer<Float>, shift: UnsafePointer<Float>, activation: Activation) {
     for c in 0..<channels {
-        let row = x + c * perChannel
-        for i in 0..<perChannel { row[i] = activate(row[i] * scale[c] + shift[c], activation) }
+        applyAffineActivation(x + c * perChannel, count: perChannel, scale: scale[c], shift: shift[c], activation)
     }
 }
 
