@@ -171,6 +171,26 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         #expect(r.status == 73 && r.stderr.contains("/nonexistent-dir/sub"))
     }
 
+    @Test func fullDiskOnStandardOutput() throws {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["sample", "--n", "4", "-"]
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 73 && stderr.contains("No space left on device"), "\(stderr)")
+        #expect(stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func folderThatRefusesNewFiles() throws {
+        // /proc refuses file creation even for root, standing in for a read-only folder.
+        let r = try gansynth(["sample", "--n", "1", "/proc/gansynth-test.png"])
+        #expect(r.status == 73 && r.stderr.contains("/proc/gansynth-test.png"), "\(r.stderr)")
+    }
+
     @Test func corruptModelFile() throws {
         let dir = try temporaryDirectory()
         let bad = dir.appendingPathComponent("bad.gguf")
