@@ -92,14 +92,13 @@ struct Planner {
                 }
                 kernel = .conv2d(p, weight: weight, bias: bias, inShape: inShape, activation: act)
             case .convTranspose2d(let p):
-                var weight = w(node, "weight")!, bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
+                var bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
                 let (scale, shift, act) = fuseTail()
-                var packed = packConvTransposeWeight(weight, inChannels: p.inChannels, outChannels: p.outChannels,
+                var packed = packConvTransposeWeight(w(node, "weight")!, inChannels: p.inChannels, outChannels: p.outChannels,
                                                      kernel: p.kernel)
                 if let scale, let shift {
                     Planner.fold(&packed, &bias, scale, shift, blocksOf: p.kernel * p.kernel * p.inChannels)
                 }
-                weight = []
                 kernel = .convTranspose2d(p, packed: packed, bias: bias, inShape: inShape, activation: act)
             case .batchNorm:
                 let (scale, shift) = Planner.batchNormAffine(node, weights)
