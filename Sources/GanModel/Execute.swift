@@ -8,20 +8,31 @@ final class Workspace {
     let scratch: UnsafeMutablePointer<Float>
 
     init(graph: Graph, steps: [Step], batch: Int) {
-        var scratchCount = 1
         for step in steps {
             buffers[step.target] = .allocate(capacity: graph.nodes[step.target].elementCount * batch)
+        }
+        scratch = .allocate(capacity: Workspace.scratchCount(graph: graph, steps: steps, batch: batch))
+    }
+
+    /// Floats a chunk of `batch` images needs: every step's output plus the largest scratch area.
+    static func floatCount(graph: Graph, steps: [Step], batch: Int) -> Int {
+        steps.reduce(0) { $0 + graph.nodes[$1.target].elementCount * batch } + scratchCount(graph: graph, steps: steps, batch: batch)
+    }
+
+    private static func scratchCount(graph: Graph, steps: [Step], batch: Int) -> Int {
+        var count = 1
+        for step in steps {
             switch step.kernel {
             case .linear(_, _, let inShape, _, _) where inShape.count == 3:
-                scratchCount = max(scratchCount, inShape.reduce(1, *) * batch)
+                count = max(count, inShape.reduce(1, *) * batch)
             case .conv2d(let p, _, _, let inShape, _):
-                scratchCount = max(scratchCount, conv2dScratchCount(Workspace.geometry(p, inShape, batch)))
+                count = max(count, conv2dScratchCount(geometry(p, inShape, batch)))
             case .convTranspose2d(let p, _, _, let inShape, _):
-                scratchCount = max(scratchCount, convTranspose2dScratchCount(Workspace.geometry(p, inShape, batch)))
+                count = max(count, convTranspose2dScratchCount(geometry(p, inShape, batch)))
             default: break
             }
         }
-        scratch = .allocate(capacity: scratchCount)
+        return count
     }
 
     func release() {

@@ -36,6 +36,8 @@ public final class Generator: Sendable {
     public let graph: Graph
     public let parameterCount: Int
     let steps: [Step]
+    /// Working memory of one image, in floats; `generate` sizes its chunks to stay within `workspaceBudget`.
+    let workspaceFloatsPerImage: Int
 
     public convenience init(path: String) throws(ModelError) {
         let file: GGUFFile
@@ -59,7 +61,14 @@ public final class Generator: Sendable {
         let weights = try Weights(file: file, graph: graph)
         parameterCount = weights.parameterCount
         steps = try Planner(graph: graph, weights: weights).steps
+        workspaceFloatsPerImage = Workspace.floatCount(graph: graph, steps: steps, batch: 1)
+        guard workspaceFloatsPerImage <= Generator.workspaceBudget else {
+            throw .workspaceTooLarge(bytesPerImage: workspaceFloatsPerImage * 4, limit: Generator.workspaceBudget * 4)
+        }
     }
+
+    /// At most 1 GiB of activations and scratch at a time, whatever the model and batch.
+    public static let workspaceBudget = 1 << 28
 
     public var macsPerImage: Int { graph.macsPerImage }
 
@@ -76,7 +85,7 @@ public final class Generator: Sendable {
         precondition(batch.continuous.count == batch.count * inputs.continuousCount)
         var result = [Float](repeating: 0, count: batch.count * perImage)
         guard batch.count > 0 else { return result }
-        let chunk = max(1, min(chunkSize, batch.count))
+        let chunk = max(1, min(chunkSize, batch.count, Generator.workspaceBudget / workspaceFloatsPerImage))
         let workspace = Workspace(graph: graph, steps: steps, batch: chunk)
         defer { workspace.release() }
         result.withUnsafeMutableBufferPointer { out in

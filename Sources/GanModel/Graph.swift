@@ -155,7 +155,8 @@ extension Graph {
         }
         let arity = op == .concat ? 2...64 : (op.isInput ? 0...0 : 1...1)
         guard arity.contains(inputs.count) else {
-            throw .badInputs(node: i, op: opName, reason: "takes \(arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "at least \(arity.lowerBound)") inputs, has \(inputs.count)")
+            let wanted = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "at least \(arity.lowerBound)"
+            throw .badInputs(node: i, op: opName, reason: "takes \(wanted) input\(arity.upperBound == 1 ? "" : "s"), has \(inputs.count)")
         }
         let ins = inputs.map { earlier[$0].shape }
         return try inferShape(i, op, opName, inputs, ins, spec, earlier)
@@ -194,7 +195,16 @@ extension Graph {
             }
             node.shape = [ins.reduce(0) { $0 + $1[0] }] + x.dropFirst()
         case .reshape(let shape):
-            guard shape.reduce(1, *) == elements else {
+            // Each dim is bounded, but their product can still overflow: multiply with a check.
+            var product = 1
+            for d in shape {
+                let (p, overflow) = product.multipliedReportingOverflow(by: d)
+                guard !overflow, p <= maximumActivationElements else {
+                    throw fail("shape \(shape) has more than \(maximumActivationElements) values")
+                }
+                product = p
+            }
+            guard product == elements else {
                 throw fail("cannot view \(x) (\(elements) values) as \(shape)")
             }
             guard shape.count != 2 else { throw fail("shape \(shape) has 2 dims; use (C) or (C, H, W)") }
@@ -214,7 +224,9 @@ extension Graph {
                    (x[2] - 1) * p.stride - 2 * p.padding + p.kernel + p.outputPadding)
                 : (x[1] + 2 * p.padding - p.kernel < 0 ? 0 : (x[1] + 2 * p.padding - p.kernel) / p.stride + 1,
                    x[2] + 2 * p.padding - p.kernel < 0 ? 0 : (x[2] + 2 * p.padding - p.kernel) / p.stride + 1)
-            guard h >= 1, w >= 1, h <= 65536, w <= 65536 else { throw fail("output size \(h)x\(w) from input \(x)") }
+            guard h >= 1, w >= 1, h <= 65536, w <= 65536 else {
+                throw fail("kernel \(p.kernel), stride \(p.stride), padding \(p.padding) on input \(x) give an output of \(h)x\(w)")
+            }
             node.shape = [p.outChannels, h, w]
             let taps = p.kernel * p.kernel
             node.tensors = [("weight", transposed ? [p.inChannels, p.outChannels, p.kernel, p.kernel]

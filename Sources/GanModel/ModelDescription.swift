@@ -59,6 +59,9 @@ struct Metadata {
     }
 
     private func int(_ key: String, _ v: GGUFValue, in range: ClosedRange<Int>) throws(ModelError) -> Int {
+        if case .uint64(let big) = v, big > UInt64(Int.max) {
+            throw .valueOutOfRange(key: key, value: String(big), allowed: "\(range.lowerBound) to \(range.upperBound)")
+        }
         guard let i = v.intValue else { throw .wrongKeyType(key: key, expected: "an integer", found: v.typeDescription) }
         guard range.contains(i) else {
             throw .valueOutOfRange(key: key, value: String(i), allowed: "\(range.lowerBound) to \(range.upperBound)")
@@ -128,14 +131,19 @@ extension InputSpec {
         zDistribution = try m.choice("gansynth.z.distribution", ZDistribution.self, allowed: [.normal, .uniform])
         labels = try m.stringArray("gansynth.labels") ?? []
         if m.file["gansynth.labels"] != nil, labels.count < 2 || labels.count > 100_000 {
-            throw .valueOutOfRange(key: "gansynth.labels", value: "\(labels.count) names", allowed: "2 to 100000 names")
+            throw .valueOutOfRange(key: "gansynth.labels", value: "\(labels.count) name\(labels.count == 1 ? "" : "s")",
+                                   allowed: "2 to 100000 names")
         }
-        var seen = Set<String>()
-        for name in labels {
-            guard !name.isEmpty, seen.insert(name.lowercased()).inserted else {
-                throw .valueOutOfRange(key: "gansynth.labels", value: "'\(name)'",
-                                       allowed: "non-empty names, unique ignoring case")
+        var seen: [String: Int] = [:]
+        for (i, name) in labels.enumerated() {
+            guard !name.isEmpty else {
+                throw .valueOutOfRange(key: "gansynth.labels", value: "an empty name at index \(i)", allowed: "non-empty names")
             }
+            if let first = seen[name.lowercased()] {
+                throw .valueOutOfRange(key: "gansynth.labels", value: "'\(name)' at index \(i), the same as '\(labels[first])' at index \(first)",
+                                       allowed: "names unique ignoring case")
+            }
+            seen[name.lowercased()] = i
         }
         categoricalSizes = try m.intArray("gansynth.codes.categorical", count: 1...64, each: 2...100_000) ?? []
         continuousCount = try m.int("gansynth.codes.continuous", default: 0, in: 0...1024)

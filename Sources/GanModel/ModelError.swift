@@ -19,6 +19,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case unusedTensor(name: String)
     case outputShape(expected: [Int], found: [Int])
     case activationTooLarge(node: Int, elements: Int, limit: Int)
+    case workspaceTooLarge(bytesPerImage: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -50,6 +51,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the graph's last node makes \(found) per image, but gansynth.output.* declares \(expected)"
         case .activationTooLarge(let node, let elements, let limit):
             return "graph node \(node) makes \(elements) values per image, more than the limit of \(limit)"
+        case .workspaceTooLarge(let bytes, let limit):
+            return "the graph needs \(bytes >> 20) MiB of working memory per image, more than the limit of \(limit >> 20) MiB"
         }
     }
 }
