@@ -150,4 +150,20 @@ func expectModelError(_ b: ModelBuilder, _ check: (ModelError) -> Bool, mentions
         b.set("gansynth.node.3.scale_factor", .uint32(8))
         expectModelError(b, { $0 == .activationTooLarge(node: 3, elements: 1 << 30, limit: 1 << 24) }, mentions: "node 3")
     }
+
+    @Test func modelNeedingMoreThanTheWorkingMemoryBudgetPerImage() {
+        // 3 upsamplings take (3, 2, 2) to (3, 1024, 1024); 90 ReLUs after that each keep a 12 MiB output.
+        var b = ModelBuilder()
+        b.set("gansynth.node.3.op", .string("upsample_nearest"))
+        b.set("gansynth.node.3.scale_factor", .uint32(8))
+        for i in 4...5 {
+            b.set("gansynth.node.\(i).op", .string("upsample_nearest"))
+            b.set("gansynth.node.\(i).scale_factor", .uint32(8))
+        }
+        for i in 6..<96 { b.set("gansynth.node.\(i).op", .string("relu")) }
+        b.set("gansynth.graph.node_count", .uint32(96))
+        b.set("gansynth.output.height", .uint32(1024))
+        b.set("gansynth.output.width", .uint32(1024))
+        expectModelError(b, { if case .workspaceTooLarge = $0 { true } else { false } }, mentions: "MiB of working memory")
+    }
 }
