@@ -57,9 +57,7 @@ struct Generate: ParsableCommand {
     }
 
     private func makePlan(for generator: Generator) throws -> DatasetPlan {
-        if dataset.truncation != nil, generator.inputs.zDistribution != .normal {
-            throw CLIError.usage("--truncation applies to normal latents; '\(generator.card.name)' draws z uniformly")
-        }
+        try checkTruncation(dataset.truncation, for: generator)
         let names = generator.inputs.labels
         var mode = LabelMode.drawn
         if let text = dataset.labels {

@@ -62,18 +62,14 @@ struct DatasetOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        guard (0...Int64(maximumSeed)).contains(seed) else {
-            throw ValidationError("--seed \(seed) is out of range; seeds go from 0 to \(maximumSeed)")
-        }
+        try validateSeed(seed)
         if let n = count, !(1...Limits.datasetImages).contains(n) {
             throw ValidationError("--n must be 1 to \(Limits.datasetImages), got \(n)")
         }
         if seeds != nil, count != nil { throw ValidationError("give either --seeds or --n, not both") }
         if seeds == nil, count == nil { throw ValidationError("say how many images: --n N (or --seeds LIST)") }
-        if let t = truncation, !(t.isFinite && t > 0) {
-            throw ValidationError("--truncation must be a positive number, got \(t)")
-        }
-        guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100, got \(quality)") }
+        try validateTruncation(truncation)
+        try validateQuality(quality)
         if let format, DatasetFormat(name: format) == nil {
             throw ValidationError("unknown --format '\(format)'; use png, jpg, ppm, pgm or npy")
         }

@@ -66,9 +66,7 @@ struct Interpolate: ParsableCommand {
 
     func validate() throws {
         guard (2...10_000).contains(steps) else { throw ValidationError("--steps must be 2 to 10000, got \(steps)") }
-        guard (0...Int64(maximumSeed)).contains(seed) else {
-            throw ValidationError("--seed \(seed) is out of range; seeds go from 0 to \(maximumSeed)")
-        }
+        try validateSeed(seed)
         let morph = labelFrom != nil || labelTo != nil
         if morph && (labelFrom == nil || labelTo == nil) { throw ValidationError("--label-from and --label-to go together") }
         if morph && label != nil { throw ValidationError("give either --label or --label-from/--label-to") }
@@ -84,7 +82,7 @@ struct Interpolate: ParsableCommand {
             do { list = try parseSeedList(seeds, limit: 1024) } catch { throw ValidationError(error.description) }
             if !morph && list.count < 2 { throw ValidationError("--seeds needs at least two seeds to walk between") }
         }
-        if let t = truncation, !(t.isFinite && t > 0) { throw ValidationError("--truncation must be a positive number, got \(t)") }
+        try validateTruncation(truncation)
         if frames != nil && output != nil { throw ValidationError("--frames writes a folder of frames; drop the output file '\(output!)'") }
         if frames == nil && output == nil { throw ValidationError("missing output file (or --frames DIR)") }
         if let output { _ = try encoding.imageFormat(for: output) }
@@ -93,9 +91,7 @@ struct Interpolate: ParsableCommand {
     func run() throws {
         let (generator, path) = try model.load()
         let spec = generator.inputs
-        if truncation != nil, spec.zDistribution != .normal {
-            throw CLIError.usage("--truncation applies to normal latents; '\(generator.card.name)' draws z uniformly")
-        }
+        try checkTruncation(truncation, for: generator)
         let mode = self.mode ?? (spec.zDistribution == .normal ? .slerp : .linear)
         let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
         let seedList = try seeds.map { try parseSeedList($0, limit: 1024) }

@@ -17,6 +17,31 @@ enum Limits {
     static let outputPixels = 1 << 28
 }
 
+// MARK: - Checks shared by the option groups and commands
+
+func validateSeed(_ seed: Int64) throws {
+    guard (0...Int64(maximumSeed)).contains(seed) else {
+        throw ValidationError("--seed \(seed) is out of range; seeds go from 0 to \(maximumSeed)")
+    }
+}
+
+func validateTruncation(_ t: Double?) throws {
+    if let t, !(t.isFinite && t > 0) { throw ValidationError("--truncation must be a positive number, got \(t)") }
+}
+
+func validateQuality(_ quality: Int) throws {
+    guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100, got \(quality)") }
+}
+
+/// Truncation redraws Gaussian values; a uniform latent has nothing to truncate.
+func checkTruncation(_ t: Double?, for generator: Generator) throws(CLIError) {
+    if t != nil, generator.inputs.zDistribution != .normal {
+        throw .usage("--truncation applies to normal latents; '\(generator.card.name)' draws z uniformly")
+    }
+}
+
+// MARK: - Option groups
+
 struct ModelOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Model name (see 'gansynth models') or path to a .gguf file. Default: mnist-dcgan.")
     var model: String?
@@ -56,16 +81,12 @@ struct SeedOptions: ParsableArguments {
     var truncation: Double?
 
     func validate() throws {
-        guard (0...Int64(maximumSeed)).contains(seed) else {
-            throw ValidationError("--seed \(seed) is out of range; seeds go from 0 to \(maximumSeed)")
-        }
+        try validateSeed(seed)
         if let n = count, !(1...Limits.images).contains(n) {
             throw ValidationError("--n must be 1 to \(Limits.images), got \(n)")
         }
         if seeds != nil, count != nil { throw ValidationError("give either --seeds or --n, not both") }
-        if let t = truncation, !(t.isFinite && t > 0) {
-            throw ValidationError("--truncation must be a positive number, got \(t)")
-        }
+        try validateTruncation(truncation)
         _ = try seedList(defaultCount: 1)
     }
 
@@ -111,7 +132,7 @@ struct EncodingOptions: ParsableArguments {
     var quality: Int = 90
 
     func validate() throws {
-        guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100, got \(quality)") }
+        try validateQuality(quality)
         if let format, ImageFormat(name: format) == nil {
             throw ValidationError("unknown --format '\(format)'; use png, jpg, ppm or pgm")
         }

@@ -37,9 +37,7 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let (generator, path) = try model.load()
-        if seeds.truncation != nil, generator.inputs.zDistribution != .normal {
-            throw CLIError.usage("--truncation applies to normal latents; '\(generator.card.name)' draws z uniformly")
-        }
+        try checkTruncation(seeds.truncation, for: generator)
         var requests: [ImageRequest]
         var columns: Int? = nil
         if let labels {
