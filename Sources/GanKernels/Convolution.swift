@@ -30,8 +30,8 @@ public func conv2dScratchCount(_ g: ConvGeometry) -> Int {
     g.inChannels * g.kernel * g.kernel * g.batch * g.convOutHeight * g.convOutWidth
 }
 
-/// x (Cin, B, H, W) · weight (Cout, Cin, k, k) + bias (Cout) → y (Cout, B, Ho, Wo); scratch per conv2dScratchCount.
-public func conv2d(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+/// x (Cin, B, H, W) · weight (Cout, Cin·k·k, packed) + bias (Cout) → y (Cout, B, Ho, Wo); scratch per conv2dScratchCount.
+public func conv2d(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: PackedMatrix, bias: UnsafePointer<Float>?,
                    activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                    parallelism: Parallelism) {
     let k = g.kernel, ho = g.convOutHeight, wo = g.convOutWidth
@@ -60,8 +60,8 @@ public func conv2d(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePoi
             }
         }
     }
-    gemm(GEMMOperands(m: g.outChannels, n: columns, k: g.inChannels * k * k, a: weight, b: scratch, ldb: columns,
-                      c: y, ldc: columns, bias: bias, activation: activation), parallelism: parallelism)
+    gemm(weight, n: columns, b: scratch, ldb: columns, c: y, ldc: columns, bias: bias, activation: activation,
+         parallelism: parallelism)
 }
 
 /// Direct definition of PyTorch's Conv2d, for tests.
@@ -108,15 +108,15 @@ public func convTranspose2dScratchCount(_ g: ConvGeometry) -> Int {
     g.outChannels * g.kernel * g.kernel * g.batch * g.inHeight * g.inWidth
 }
 
-/// x (Cin, B, H, W), packedWeight (Cout·k·k, Cin), bias (Cout) → y (Cout, B, Ho, Wo).
-public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWeight: UnsafePointer<Float>,
+/// x (Cin, B, H, W), packedWeight Wᵀ (Cout·k·k, Cin, packed), bias (Cout) → y (Cout, B, Ho, Wo).
+public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWeight: PackedMatrix,
                             bias: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>,
                             scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
     let k = g.kernel, hi = g.inHeight, wi = g.inWidth
     let ho = g.transposedOutHeight, wo = g.transposedOutWidth
     let columns = g.batch * hi * wi
-    gemm(GEMMOperands(m: g.outChannels * k * k, n: columns, k: g.inChannels, a: packedWeight, b: x, ldb: columns,
-                      c: scratch, ldc: columns, bias: nil, activation: .identity), parallelism: parallelism)
+    gemm(packedWeight, n: columns, b: x, ldb: columns, c: scratch, ldc: columns, bias: nil, activation: .identity,
+         parallelism: parallelism)
     let io = UncheckedSendable((scratch, y, bias))
     parallelism.forEachSlice(of: g.outChannels) { channels in
         let (cols, y, bias) = io.value

@@ -7,7 +7,9 @@
 //
 // Fast path: B is packed 16 columns at a time into a contiguous (K, 16) panel that stays in L1 while a 6×16
 // register tile of C accumulates over all of K; the columns of a short last panel are zero-padded.
-// A is repacked per call into 6-row panels (cheap next to the M·N·K multiply-adds).
+// A is packed into 6-row panels once, when a model is loaded (`PackedMatrix`). Products with fewer than
+// `narrowColumns` columns (linear layers at batch 1–3) run as matrix–vector products over the transposed A instead,
+// vectorized across rows, so a 16-wide panel is not filled with zeros.
 
 /// Shapes: A (M, K) row-major with row stride K; B (K, N) row-major with row stride `ldb`;
 /// C (M, N) row-major with row stride `ldc`; bias (M) or nil.
@@ -40,39 +42,106 @@ public func gemmReference(_ p: GEMMOperands) {
     }
 }
 
-// MARK: - Fast
+// MARK: - Packed weights
 
 private let panelWidth = 16
 private let tileRows = 6
+/// Below this many columns, C is computed column by column over Aᵀ.
+private let narrowColumns = 4
 
+/// A (M, K) matrix packed for `gemm`: panels (ceil(M/6), K, 6) and, if asked for, Aᵀ (K, M rounded up to 16).
+public struct PackedMatrix: Sendable {
+    public let rows: Int, columns: Int
+    let panels: [Float]
+    let transposed: [Float]
+
+    /// `transpose`: also keep Aᵀ, for products with few columns (linear layers at small batch).
+    public init(_ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false) {
+        self.rows = rows
+        self.columns = columns
+        let tiles = (rows + tileRows - 1) / tileRows
+        var panels = [Float](repeating: 0, count: tiles * tileRows * columns)
+        for row in 0..<rows {
+            let t = row / tileRows, r = row % tileRows
+            for l in 0..<columns { panels[(t * columns + l) * tileRows + r] = a[row * columns + l] }
+        }
+        self.panels = panels
+        var transposed: [Float] = []
+        if transpose {
+            let width = (rows + 15) / 16 * 16
+            transposed = [Float](repeating: 0, count: columns * width)
+            for row in 0..<rows {
+                for l in 0..<columns { transposed[l * width + row] = a[row * columns + l] }
+            }
+        }
+        self.transposed = transposed
+    }
+
+    public init(_ a: [Float], rows: Int, columns: Int, transpose: Bool = false) {
+        precondition(a.count == rows * columns, "matrix has \(a.count) values, not \(rows)x\(columns)")
+        self = a.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, rows: rows, columns: columns, transpose: transpose) }
+    }
+}
+
+// MARK: - Fast
+
+/// Packs A for this one product; layers pack their weights once at load and call the packed form.
 public func gemm(_ p: GEMMOperands, parallelism: Parallelism) {
     guard p.m > 0, p.n > 0 else { return }
-    let panels = (p.n + panelWidth - 1) / panelWidth
-    let tiles = (p.m + tileRows - 1) / tileRows
-    // A is repacked into (tiles, K, 6) so the six broadcasts of one k step are adjacent; short tiles are zero-padded.
-    let packedA = UnsafeMutablePointer<Float>.allocate(capacity: tiles * tileRows * max(p.k, 1))
-    defer { packedA.deallocate() }
-    for t in 0..<tiles {
-        let dst = packedA + t * tileRows * p.k
-        for r in 0..<tileRows {
-            let row = t * tileRows + r
-            if row < p.m {
-                let src = p.a + row * p.k
-                for l in 0..<p.k { dst[l * tileRows + r] = src[l] }
-            } else {
-                for l in 0..<p.k { dst[l * tileRows + r] = 0 }
+    let a = PackedMatrix(p.a, rows: p.m, columns: p.k, transpose: p.n < narrowColumns)
+    gemm(a, n: p.n, b: p.b, ldb: p.ldb, c: p.c, ldc: p.ldc, bias: p.bias, activation: p.activation,
+         parallelism: parallelism)
+}
+
+/// C (M, N) = act(A·B + bias) with A packed; B (K, N) with row stride `ldb`, C with row stride `ldc`.
+public func gemm(_ a: PackedMatrix, n: Int, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>,
+                 ldc: Int, bias: UnsafePointer<Float>?, activation: Activation, parallelism: Parallelism) {
+    let m = a.rows
+    guard m > 0, n > 0 else { return }
+    let p = GEMMOperands(m: m, n: n, k: a.columns, a: b, b: b, ldb: ldb, c: c, ldc: ldc, bias: bias, activation: activation)
+    if n < narrowColumns && !a.transposed.isEmpty {
+        a.transposed.withUnsafeBufferPointer { at in
+            let shared = UncheckedSendable((p, at.baseAddress!))
+            parallelism.forEachSlice(of: (m + 15) / 16) { blocks in
+                gemvBlocks(shared.value.0, shared.value.1, blocks: blocks)
+            }
+        }
+        return
+    }
+    let panels = (n + panelWidth - 1) / panelWidth
+    let tiles = (m + tileRows - 1) / tileRows
+    a.panels.withUnsafeBufferPointer { packedA in
+        let shared = UncheckedSendable((p, packedA.baseAddress!))
+        // Split columns when there are enough panels to go round; otherwise split rows.
+        if panels >= 2 * parallelism.threads || tiles < 2 * parallelism.threads {
+            parallelism.forEachSlice(of: panels) { slice in
+                gemmPanels(shared.value.0, shared.value.1, panels: slice, tiles: 0..<tiles)
+            }
+        } else {
+            parallelism.forEachSlice(of: tiles) { slice in
+                gemmPanels(shared.value.0, shared.value.1, panels: 0..<panels, tiles: slice)
             }
         }
     }
-    let shared = UncheckedSendable((p, UnsafePointer(packedA)))
-    // Split columns when there are enough panels to go round; otherwise (batch-1 linear layers) split rows.
-    if panels >= 2 * parallelism.threads || tiles < 2 * parallelism.threads {
-        parallelism.forEachSlice(of: panels) { slice in
-            gemmPanels(shared.value.0, shared.value.1, panels: slice, tiles: 0..<tiles)
-        }
-    } else {
-        parallelism.forEachSlice(of: tiles) { slice in
-            gemmPanels(shared.value.0, shared.value.1, panels: 0..<panels, tiles: slice)
+}
+
+/// Rows 16·blocks of every column of C, over Aᵀ (K, M16): each lane's sum runs over k in order, as in the tiles.
+private func gemvBlocks(_ p: GEMMOperands, _ at: UnsafePointer<Float>, blocks: Range<Int>) {
+    let width = (p.m + 15) / 16 * 16
+    let raw = UnsafeRawPointer(at)
+    for j in 0..<p.n {
+        for block in blocks {
+            let m0 = block * 16
+            var acc = Vector()
+            for l in 0..<p.k {
+                acc = acc.addingProduct(raw.loadUnaligned(fromByteOffset: (l * width + m0) * 4, as: Vector.self),
+                                        p.b[l * p.ldb + j])
+            }
+            let count = min(16, p.m - m0)
+            var bias = Vector()
+            if let b = p.bias { for r in 0..<count { bias[r] = b[m0 + r] } }
+            let out = activate(acc + bias, p.activation)
+            for r in 0..<count { p.c[(m0 + r) * p.ldc + j] = out[r] }
         }
     }
 }

@@ -111,27 +111,20 @@ extension Generator {
                                         spatial: 1, batch: n)
                     input = UnsafePointer(workspace.scratch)
                 }
-                weight.withUnsafeBufferPointer { w in
-                    bias.withUnsafeBufferPointer { bias in
-                        gemm(GEMMOperands(m: outFeatures, n: n, k: inFeatures, a: w.baseAddress!, b: input, ldb: n,
-                                          c: y, ldc: n, bias: bias.baseAddress!, activation: act),
-                             parallelism: parallelism)
-                    }
+                bias.withUnsafeBufferPointer { bias in
+                    gemm(weight, n: n, b: input, ldb: n, c: y, ldc: n, bias: bias.baseAddress!, activation: act,
+                         parallelism: parallelism)
                 }
             case .conv2d(let p, let weight, let bias, let inShape, let act):
-                weight.withUnsafeBufferPointer { w in
-                    bias.withUnsafeBufferPointer { bias in
-                        conv2d(Workspace.geometry(p, inShape, n), x: x!, weight: w.baseAddress!, bias: bias.baseAddress!,
-                               activation: act, y: y, scratch: workspace.scratch, parallelism: parallelism)
-                    }
+                bias.withUnsafeBufferPointer { bias in
+                    conv2d(Workspace.geometry(p, inShape, n), x: x!, weight: weight, bias: bias.baseAddress!,
+                           activation: act, y: y, scratch: workspace.scratch, parallelism: parallelism)
                 }
             case .convTranspose2d(let p, let packed, let bias, let inShape, let act):
-                packed.withUnsafeBufferPointer { w in
-                    bias.withUnsafeBufferPointer { bias in
-                        convTranspose2d(Workspace.geometry(p, inShape, n), x: x!, packedWeight: w.baseAddress!,
-                                        bias: bias.baseAddress!, activation: act, y: y, scratch: workspace.scratch,
-                                        parallelism: parallelism)
-                    }
+                bias.withUnsafeBufferPointer { bias in
+                    convTranspose2d(Workspace.geometry(p, inShape, n), x: x!, packedWeight: packed,
+                                    bias: bias.baseAddress!, activation: act, y: y, scratch: workspace.scratch,
+                                    parallelism: parallelism)
                 }
             case .affine(let scale, let shift, let shape, let act):
                 let (c, s) = channelsAndSpatial(shape)

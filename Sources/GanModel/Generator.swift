@@ -70,6 +70,14 @@ public final class Generator: Sendable {
     /// At most 1 GiB of activations and scratch at a time, whatever the model and batch.
     public static let workspaceBudget = 1 << 28
 
+    /// Images per chunk whose activations and scratch fit in about 8 MiB, so that a layer's output is still in
+    /// cache when the next layer reads it; a multiple of 16 (the GEMM panel width) where it can be. Larger
+    /// chunks were measured slower (batch 256 in one chunk: 51 MB of scratch for mnist-dcgan).
+    var cacheFriendlyChunk: Int {
+        let fit = max(1, (8 << 20) / 4 / workspaceFloatsPerImage)
+        return fit >= 16 ? fit / 16 * 16 : fit
+    }
+
     public var macsPerImage: Int { graph.macsPerImage }
 
     /// Images for `batch`, as floats (count, C, H, W) in the model's output range.
@@ -85,7 +93,8 @@ public final class Generator: Sendable {
         precondition(batch.continuous.count == batch.count * inputs.continuousCount)
         var result = [Float](repeating: 0, count: batch.count * perImage)
         guard batch.count > 0 else { return result }
-        let chunk = max(1, min(chunkSize, batch.count, Generator.workspaceBudget / workspaceFloatsPerImage))
+        let chunk = max(1, min(chunkSize, batch.count, Generator.workspaceBudget / workspaceFloatsPerImage,
+                                cacheFriendlyChunk))
         let workspace = Workspace(graph: graph, steps: steps, batch: chunk)
         defer { workspace.release() }
         result.withUnsafeMutableBufferPointer { out in

@@ -12,11 +12,11 @@ enum Kernel: Sendable {
     case concat
     case reshape(from: [Int], to: [Int])
     /// weight (out, in), bias (out)
-    case linear(weight: [Float], bias: [Float], inShape: [Int], outFeatures: Int, activation: Activation)
-    /// weight (out, in, k, k), bias (out)
-    case conv2d(ConvParameters, weight: [Float], bias: [Float], inShape: [Int], activation: Activation)
-    /// packed (out·k·k, in), bias (out)
-    case convTranspose2d(ConvParameters, packed: [Float], bias: [Float], inShape: [Int], activation: Activation)
+    case linear(weight: PackedMatrix, bias: [Float], inShape: [Int], outFeatures: Int, activation: Activation)
+    /// weight (out, in·k·k), bias (out)
+    case conv2d(ConvParameters, weight: PackedMatrix, bias: [Float], inShape: [Int], activation: Activation)
+    /// Wᵀ (out·k·k, in), bias (out)
+    case convTranspose2d(ConvParameters, packed: PackedMatrix, bias: [Float], inShape: [Int], activation: Activation)
     /// per channel: y = act(x·scale + shift)
     case affine(scale: [Float], shift: [Float], shape: [Int], activation: Activation)
     case activation(Activation)
@@ -83,14 +83,16 @@ struct Planner {
                 var weight = w(node, "weight")!, bias = w(node, "bias") ?? [Float](repeating: 0, count: outF)
                 let (scale, shift, act) = fuseTail()
                 if let scale, let shift { Planner.fold(&weight, &bias, scale, shift, blocksOf: inF) }
-                kernel = .linear(weight: weight, bias: bias, inShape: inShape, outFeatures: outF, activation: act)
+                kernel = .linear(weight: PackedMatrix(weight, rows: outF, columns: inF, transpose: true), bias: bias,
+                                 inShape: inShape, outFeatures: outF, activation: act)
             case .conv2d(let p):
                 var weight = w(node, "weight")!, bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
                 let (scale, shift, act) = fuseTail()
                 if let scale, let shift {
                     Planner.fold(&weight, &bias, scale, shift, blocksOf: p.inChannels * p.kernel * p.kernel)
                 }
-                kernel = .conv2d(p, weight: weight, bias: bias, inShape: inShape, activation: act)
+                kernel = .conv2d(p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel),
+                                 bias: bias, inShape: inShape, activation: act)
             case .convTranspose2d(let p):
                 var bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
                 let (scale, shift, act) = fuseTail()
@@ -99,7 +101,9 @@ struct Planner {
                 if let scale, let shift {
                     Planner.fold(&packed, &bias, scale, shift, blocksOf: p.kernel * p.kernel * p.inChannels)
                 }
-                kernel = .convTranspose2d(p, packed: packed, bias: bias, inShape: inShape, activation: act)
+                kernel = .convTranspose2d(p, packed: PackedMatrix(packed, rows: p.outChannels * p.kernel * p.kernel,
+                                                                   columns: p.inChannels),
+                                          bias: bias, inShape: inShape, activation: act)
             case .batchNorm:
                 let (scale, shift) = Planner.batchNormAffine(node, weights)
                 var act = Activation.identity

@@ -23,7 +23,8 @@ func randomFloats(_ n: Int, _ rng: inout SeededGenerator) -> [Float] {
 func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) } }
 
 @Suite struct GEMMTests {
-    @Test(arguments: [(1, 1, 1), (3, 17, 5), (4, 16, 8), (9, 33, 31), (64, 100, 128), (7, 1, 300)])
+    // Shapes with N < 4 take the matrix-vector path, the others the 6x16 tiles; both must equal the reference.
+    @Test(arguments: [(1, 1, 1), (3, 17, 5), (4, 16, 8), (9, 33, 31), (64, 100, 128), (7, 1, 300), (37, 3, 20), (100, 2, 7)])
     func fastIsBitIdenticalToReference(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var rng = SeededGenerator(state: UInt64(m * 1000 + n * 10 + k))
@@ -112,7 +113,8 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         let count = g.outChannels * g.batch * g.convOutHeight * g.convOutWidth
         var fast = [Float](repeating: .nan, count: count), slow = fast
         var scratch = [Float](repeating: 0, count: conv2dScratchCount(g))
-        conv2d(g, x: x, weight: w, bias: bias, activation: .leakyReLU(slope: 0.1), y: &fast, scratch: &scratch,
+        let packed = PackedMatrix(w, rows: g.outChannels, columns: g.inChannels * g.kernel * g.kernel)
+        conv2d(g, x: x, weight: packed, bias: bias, activation: .leakyReLU(slope: 0.1), y: &fast, scratch: &scratch,
                parallelism: Parallelism(threads: 2))
         conv2dReference(g, x: x, weight: w, bias: bias, activation: .leakyReLU(slope: 0.1), y: &slow)
         #expect(maxAbs(fast, slow) < 1e-5)
@@ -130,7 +132,8 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         var rng = SeededGenerator(state: 7)
         let x = randomFloats(g.inChannels * g.batch * g.inHeight * g.inWidth, &rng)
         let w = randomFloats(g.inChannels * g.outChannels * g.kernel * g.kernel, &rng), bias = randomFloats(g.outChannels, &rng)
-        let packed = packConvTransposeWeight(w, inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel)
+        let packed = PackedMatrix(packConvTransposeWeight(w, inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel),
+                                  rows: g.outChannels * g.kernel * g.kernel, columns: g.inChannels)
         let count = g.outChannels * g.batch * g.transposedOutHeight * g.transposedOutWidth
         var fast = [Float](repeating: .nan, count: count), slow = fast
         var scratch = [Float](repeating: 0, count: convTranspose2dScratchCount(g))
@@ -144,7 +147,8 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         // A 1x1 input of value 2 through ConvTranspose2d(1, 1, k=2) paints 2·W, plus the bias.
         let g = ConvGeometry(inChannels: 1, outChannels: 1, kernel: 2, batch: 1, inHeight: 1, inWidth: 1)
         var y = [Float](repeating: 0, count: 4), scratch = [Float](repeating: 0, count: 4)
-        convTranspose2d(g, x: [2], packedWeight: [1, 2, 3, 4], bias: [0.5], activation: .identity, y: &y,
+        convTranspose2d(g, x: [2], packedWeight: PackedMatrix([1, 2, 3, 4], rows: 4, columns: 1), bias: [0.5],
+                        activation: .identity, y: &y,
                         scratch: &scratch, parallelism: .serial)
         #expect(y == [2.5, 4.5, 6.5, 8.5])
     }
