@@ -1,0 +1,74 @@
+// Plain throughput harness for gansynth's inference core (`Generator.generate`), one JSON object per line:
+//   gansynth-bench [MODEL.gguf ...] [--threads 1,2] [--batches 1,64,256] [--seconds 1.0] [--chunk N]
+// With no model, every model of benchmarkModelPaths(). Each configuration: 3 warm-up calls, then calls until
+// `seconds` have passed (at least 5); images/s = batch / median call time. Rows with engine "gansynth" call
+// `generate` with the whole batch as one chunk (chunkSize = batch; --chunk N overrides); for batches above 64,
+// rows with engine "gansynth-chunk64" add the library's default chunkSize (64 images at a time).
+
+import BenchSupport
+import Foundation
+import GanKernels
+import GanModel
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(("gansynth-bench: " + message + "\n").data(using: .utf8)!)
+    exit(2)
+}
+
+var paths: [String] = []
+var threads = defaultThreads, batches = defaultBatches
+var seconds = 1.0
+var chunkOverride: Int?
+var args = CommandLine.arguments.dropFirst()
+func intList(_ s: String?) -> [Int] {
+    guard let s, case let v = s.split(separator: ",").compactMap({ Int($0) }), !v.isEmpty, v.allSatisfy({ $0 > 0 })
+    else { fail("expected a comma-separated list of positive integers") }
+    return v
+}
+while let a = args.popFirst() {
+    switch a {
+    case "--threads": threads = intList(args.popFirst())
+    case "--batches": batches = intList(args.popFirst())
+    case "--seconds":
+        guard let v = Double(args.popFirst() ?? ""), v >= 0 else { fail("--seconds needs a number") }
+        seconds = v
+    case "--chunk": chunkOverride = intList(args.popFirst()).first
+    case "-h", "--help":
+        print("usage: gansynth-bench [MODEL.gguf ...] [--threads 1,2] [--batches 1,64,256] [--seconds S] [--chunk N]")
+        exit(0)
+    default:
+        if a.hasPrefix("-") { fail("unknown option \(a)") }
+        paths.append(a)
+    }
+}
+if paths.isEmpty { paths = benchmarkModelPaths() }
+
+let peak: [Int: Double] = [1: 116, 2: 229]  // GFLOP/s, the issue's measured FMA peak of this machine
+for path in paths {
+    let generator: Generator
+    do { generator = try Generator(path: path) } catch { fail("\(path): \(error)") }
+    let macs = generator.macsPerImage
+    for t in threads {
+        let par = Parallelism(threads: t)
+        for b in batches {
+            let inputs = benchmarkInputs(for: generator, count: b)
+            var variants = [("gansynth", chunkOverride ?? b)]
+            if chunkOverride == nil && b > 64 { variants.append(("gansynth-chunk64", 64)) }
+            for (engine, chunk) in variants {
+            let timing = measure(seconds: seconds) {
+                consume(generator.generate(inputs, parallelism: par, chunkSize: chunk))
+            }
+            let ips = Double(b) / timing.median
+            let gflops = 2 * Double(macs) * ips / 1e9
+            let share = gflops / (peak[t] ?? 116 * Double(t))
+            FileHandle.standardOutput.write(("""
+                {"engine": "\(engine)", "model": "\(modelName(path))", "threads": \(t), "batch": \(b), \
+                "chunk": \(chunk), "seconds_per_call": \(timing.median), "best_seconds_per_call": \(timing.minimum), \
+                "runs": \(timing.runs), "images_per_s": \(ips), "gflops": \(gflops), "macs_per_image": \(macs), \
+                "peak_share": \(share)}
+
+                """).data(using: .utf8)!)
+            }
+        }
+    }
+}
