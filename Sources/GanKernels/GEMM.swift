@@ -150,21 +150,29 @@ private func gemmPanels(_ p: GEMMOperands, _ packedA: UnsafePointer<Float>, pane
     let panel = UnsafeMutablePointer<Float>.allocate(capacity: max(p.k, 1) * panelWidth)  // (K, 16)
     let tail = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * panelWidth)       // (6, 16)
     defer { panel.deallocate(); tail.deallocate() }
-    for q in panels {
-        let j0 = q * panelWidth
-        let width = min(panelWidth, p.n - j0)
-        if width < panelWidth { panel.update(repeating: 0, count: p.k * panelWidth) }
-        for l in 0..<p.k { (panel + l * panelWidth).update(from: p.b + l * p.ldb + j0, count: width) }
-        for t in tiles {
-            let i = t * tileRows
-            let h = min(tileRows, p.m - i)
-            if width == panelWidth && h == tileRows {
-                tile(p, packedA + t * tileRows * p.k, row: i, height: h, panel: panel, out: p.c + i * p.ldc + j0, ldo: p.ldc)
-            } else {
-                tile(p, packedA + t * tileRows * p.k, row: i, height: h, panel: panel, out: tail, ldo: panelWidth)
-                for r in 0..<h { (p.c + (i + r) * p.ldc + j0).update(from: tail + r * panelWidth, count: width) }
+    // Rows are taken in blocks whose packed A (about 256 KiB) stays in L2 while every panel of B streams past
+    // it; without this, a large layer (A of several MB) would re-read A from memory for each 16 columns.
+    let tilesPerBlock = max(1, (256 << 10) / (max(p.k, 1) * tileRows * 4))
+    var blockStart = tiles.lowerBound
+    while blockStart < tiles.upperBound {
+        let block = blockStart..<min(blockStart + tilesPerBlock, tiles.upperBound)
+        for q in panels {
+            let j0 = q * panelWidth
+            let width = min(panelWidth, p.n - j0)
+            if width < panelWidth { panel.update(repeating: 0, count: p.k * panelWidth) }
+            for l in 0..<p.k { (panel + l * panelWidth).update(from: p.b + l * p.ldb + j0, count: width) }
+            for t in block {
+                let i = t * tileRows
+                let h = min(tileRows, p.m - i)
+                if width == panelWidth && h == tileRows {
+                    tile(p, packedA + t * tileRows * p.k, row: i, height: h, panel: panel, out: p.c + i * p.ldc + j0, ldo: p.ldc)
+                } else {
+                    tile(p, packedA + t * tileRows * p.k, row: i, height: h, panel: panel, out: tail, ldo: panelWidth)
+                    for r in 0..<h { (p.c + (i + r) * p.ldc + j0).update(from: tail + r * panelWidth, count: width) }
+                }
             }
         }
+        blockStart = block.upperBound
     }
 }
 
