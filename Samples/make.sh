@@ -13,7 +13,10 @@ if have mnist-dcgan; then
   $g interpolate --model mnist-dcgan --pairs 6 --seed 100 --steps 10 --scale 2 Samples/mnist-dcgan-interpolation.png
 fi
 if have mnist-gan; then $g sample --model mnist-gan --n 64 --scale 2 Samples/mnist-gan.png; fi
-if have mnist-cgan; then $g sample --model mnist-cgan --labels all --per-label 10 --scale 2 Samples/mnist-cgan-table.png; fi
+if have mnist-cgan; then
+  $g sample --model mnist-cgan --labels all --per-label 10 --scale 2 Samples/mnist-cgan-table.png
+  $g interpolate --model mnist-cgan --label-from 1 --label-to 7 --seeds 0,1,2,3 --steps 10 --scale 2 Samples/mnist-cgan-morph.png
+fi
 if have fashion-cgan; then $g sample --model fashion-cgan --labels all --per-label 10 --scale 2 Samples/fashion-cgan-table.png; fi
 if have mnist-infogan; then
   $g sweep --model mnist-infogan --code 1 --range -2:2 --steps 10 --scale 2 Samples/mnist-infogan-code1.png

@@ -52,10 +52,20 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         #expect(maxAbsDifference(out, f.expected) <= 1e-4)
     }
 
-    @Test func shippedDefaultModelMatchesPyTorch() throws {
-        let f = try Fixture(model: models.appendingPathComponent("mnist-dcgan.gguf"),
-                            expected: fixtures.appendingPathComponent("mnist-dcgan.expected.gguf"))
+    /// Every shipped model; each must come with its PyTorch fixture.
+    static let shippedModels = ((try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? [])
+        .filter { $0.hasSuffix(".gguf") }.map { String($0.dropLast(5)) }.sorted()
+
+    @Test func theDefaultModelIsShipped() {
+        #expect(WholeModelParity.shippedModels.contains("mnist-dcgan"))
+    }
+
+    @Test(arguments: shippedModels)
+    func shippedModelMatchesPyTorch(name: String) throws {
+        let f = try Fixture(model: models.appendingPathComponent("\(name).gguf"),
+                            expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
         let out = f.generator.generate(f.inputs)
+        #expect(out.count == f.expected.count)
         #expect(maxAbsDifference(out, f.expected) <= 1e-4)
     }
 
