@@ -2,12 +2,17 @@
 
 import GanKernels
 
-/// Per-chunk buffers: one output per step target plus one scratch area, allocated once per `generate`.
-final class Workspace {
+/// Per-chunk buffers: one output per step target plus one scratch area. Kept by the generator between calls
+/// (fresh large allocations come back as new zeroed pages, whose faults cost as much as a batch-1 forward pass);
+/// only one call uses a workspace at a time.
+final class Workspace: @unchecked Sendable {
     private(set) var buffers: [Int: UnsafeMutablePointer<Float>] = [:]
     let scratch: UnsafeMutablePointer<Float>
+    /// Images the buffers hold.
+    let batch: Int
 
     init(graph: Graph, steps: [Step], batch: Int) {
+        self.batch = batch
         for step in steps {
             buffers[step.target] = .allocate(capacity: graph.nodes[step.target].elementCount * batch)
         }
@@ -35,9 +40,8 @@ final class Workspace {
         return count
     }
 
-    func release() {
+    deinit {
         for b in buffers.values { b.deallocate() }
-        buffers = [:]
         scratch.deallocate()
     }
 

@@ -8,6 +8,7 @@
 
 import GGUFFormat
 import GanKernels
+import Synchronization
 
 /// Inputs for `count` images, image-major.
 public struct GeneratorInputs: Sendable {
@@ -38,6 +39,8 @@ public final class Generator: Sendable {
     let steps: [Step]
     /// Working memory of one image, in floats; `generate` sizes its chunks to stay within `workspaceBudget`.
     let workspaceFloatsPerImage: Int
+    /// A workspace left by an earlier call, reused by the next one that fits in it.
+    private let spareWorkspace = Mutex<Workspace?>(nil)
 
     public convenience init(path: String) throws(ModelError) {
         let file: GGUFFile
@@ -94,8 +97,12 @@ public final class Generator: Sendable {
         guard batch.count > 0 else { return result }
         let chunk = max(1, min(chunkSize, batch.count, Generator.workspaceBudget / workspaceFloatsPerImage,
                                 cacheFriendlyChunk))
-        let workspace = Workspace(graph: graph, steps: steps, batch: chunk)
-        defer { workspace.release() }
+        let spare = spareWorkspace.withLock { w in
+            defer { w = nil }
+            return w
+        }
+        let workspace = spare.flatMap { $0.batch >= chunk ? $0 : nil } ?? Workspace(graph: graph, steps: steps, batch: chunk)
+        defer { spareWorkspace.withLock { $0 = workspace } }
         result.withUnsafeMutableBufferPointer { out in
             var start = 0
             while start < batch.count {

@@ -69,6 +69,17 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         #expect(maxAbsDifference(out, f.expected) <= 1e-4)
     }
 
+    @Test func repeatedCallsReuseTheWorkspaceSafely() throws {
+        let f = try Fixture(model: models.appendingPathComponent("mnist-dcgan.gguf"),
+                            expected: fixtures.appendingPathComponent("mnist-dcgan.expected.gguf"))
+        let one = GeneratorInputs(count: 1, z: Array(f.inputs.z.prefix(100)))
+        let first = f.generator.generate(one)
+        for chunk in [1, 64, 1, 3, 1] {
+            #expect(f.generator.generate(one, chunkSize: chunk) == first)
+            #expect(f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2), chunkSize: chunk).count == f.expected.count)
+        }
+    }
+
     @Test(arguments: tinyModels)
     func imagesDoNotDependOnBatchChunkOrThreads(name: String) throws {
         let f = try Fixture(model: fixtures.appendingPathComponent("\(name).gguf"),
