@@ -60,21 +60,30 @@ public struct PackedMatrix: Sendable {
         self.rows = rows
         self.columns = columns
         let tiles = (rows + tileRows - 1) / tileRows
-        var panels = [Float](repeating: 0, count: tiles * tileRows * columns)
-        for row in 0..<rows {
-            let t = row / tileRows, r = row % tileRows
-            for l in 0..<columns { panels[(t * columns + l) * tileRows + r] = a[row * columns + l] }
-        }
-        self.panels = panels
-        var transposed: [Float] = []
-        if transpose {
-            let width = (rows + 15) / 16 * 16
-            transposed = [Float](repeating: 0, count: columns * width)
+        panels = [Float](unsafeUninitializedCapacity: tiles * tileRows * columns) { out, initialized in
+            let dst = out.baseAddress!
+            dst.initialize(repeating: 0, count: out.count)
             for row in 0..<rows {
-                for l in 0..<columns { transposed[l * width + row] = a[row * columns + l] }
+                let src = a + row * columns
+                var d = dst + (row / tileRows) * tileRows * columns + row % tileRows
+                for l in 0..<columns {
+                    d.pointee = src[l]
+                    d += tileRows
+                }
             }
+            initialized = out.count
         }
-        self.transposed = transposed
+        guard transpose else { transposed = []; return }
+        let width = (rows + 15) / 16 * 16
+        transposed = [Float](unsafeUninitializedCapacity: columns * width) { out, initialized in
+            let dst = out.baseAddress!
+            dst.initialize(repeating: 0, count: out.count)
+            for row in 0..<rows {
+                let src = a + row * columns
+                for l in 0..<columns { dst[l * width + row] = src[l] }
+            }
+            initialized = out.count
+        }
     }
 
     public init(_ a: [Float], rows: Int, columns: Int, transpose: Bool = false) {
