@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Print the Markdown rows of the model card (Models/README.md) from the model files, the training logs and
+Training/runs/eval/results.json:
+
+    python3 Training/eval/model_card.py
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRAINING = os.path.dirname(HERE)
+ROOT = os.path.dirname(TRAINING)
+ORDER = ["mnist-dcgan", "mnist-gan", "mnist-cgan", "mnist-infogan", "fashion-cgan", "cifar10-cgan"]
+
+
+def training_seconds(name: str) -> float | None:
+    log = os.path.join(TRAINING, "runs", name, "log.txt")
+    if not os.path.exists(log):
+        return None
+    tot = 0.0
+    with open(log) as f:
+        for line in f:
+            m = re.search(r"epoch \d+/\d+ .* train_s ([0-9.]+)", line)
+            if m:
+                tot += float(m.group(1))
+    return tot
+
+
+def main() -> None:
+    import gguf
+    res_path = os.path.join(TRAINING, "runs", "eval", "results.json")
+    results = json.load(open(res_path)) if os.path.exists(res_path) else {}
+    print("| model | data | architecture | parameters | file (f16) | epochs | training time here | metrics (10,000 "
+          "images from the CLI) | goal |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name in ORDER:
+        path = os.path.join(ROOT, "Models", f"{name}.gguf")
+        if not os.path.exists(path):
+            continue
+        r = gguf.GGUFReader(path)
+        meta = {k: f.contents() for k, f in r.fields.items() if not k.startswith("gansynth.node.")}
+        params = sum(int(np.prod(t.shape)) for t in r.tensors)
+        secs = training_seconds(name)
+        ev = results.get(name, {})
+        metrics = []
+        if "label_accuracy" in ev:
+            metrics.append(f"label accuracy {100 * ev['label_accuracy']:.1f}%")
+        if "categorical_accuracy" in ev:
+            metrics.append(f"code accuracy {100 * ev['categorical_accuracy']:.1f}%")
+        if "parzen_mean" in ev:
+            metrics.append(f"Parzen {ev['parzen_mean']:.0f} ± {ev['parzen_stderr']:.0f} (σ {ev['parzen_sigma']:.3f}; "
+                           f"paper 225 ± 2)")
+        if ev:
+            metrics.append(f"smallest class {100 * ev['min_class_share']:.1f}%")
+            metrics.append(f"FD {ev['fd']:.2f} (floor {ev['fd_floor_test_vs_train']:.2f})")
+            metrics.append(f"classifier test accuracy {100 * ev['classifier_test_accuracy']:.1f}%")
+        g = ev.get("goal")
+        goal = "–" if not g else f"{g['metric']} ≥ {g['goal']}: {'met' if g['met'] else '**missed**'}"
+        if not ev:
+            goal = "not evaluated yet"
+        print(f"| {name} | {meta.get('gansynth.dataset', '')} | see below | {params / 1e6:.2f} M | "
+              f"{os.path.getsize(path) / 1e6:.2f} MB | {meta.get('gansynth.training.epochs', '?')} | "
+              f"{'%.0f min' % (secs / 60) if secs else '?'} | {'; '.join(metrics) or '–'} | {goal} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Trains the gansynth model zoo on the CPU in queue order, exports each model right after its training, and trains
+# the evaluation classifiers.
+#
+#   nohup bash Training/train_all.sh > Training/runs/queue.out 2>&1 &
+#
+# Every step can be interrupted and the queue started again with the same command: a training with a checkpoint
+# is resumed (--resume), a finished and exported model is skipped, a classifier that exists is not retrained.
+# Progress: Training/runs/queue.log (one line per step), Training/runs/<model>/log.txt (per epoch).
+# WORKERS (2) workers take the steps in queue order, each step under a lock (Training/runs/locks), each with
+# THREADS (1) torch threads: on this shared 2-core machine one 2-thread job collapses to ~1 s/iteration whenever
+# another process runs, while two 1-thread jobs keep both cores busy without that collapse.
+# A finished model is marked by Training/runs/<model>/exported.txt (its epoch count); raising its epochs trains on.
+# Environment: PYTHON (python3), THREADS, WORKERS, EPOCHS_<model with _ for -> to override an epoch count
+# (e.g. EPOCHS_cifar10_cgan=8), ONLY="mnist-cgan classifier:mnist" to run just those steps.
+set -u
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+T=${THREADS:-1}
+WORKERS=${WORKERS:-2}
+mkdir -p Training/runs
+QLOG=Training/runs/queue.log
+note() { echo "$(date -u '+%F %T') $*" | tee -a "$QLOG"; }
+
+# model  epochs  data
+QUEUE=(
+  "mnist-cgan    10 /work/shared/datasets/mnist"
+  "classifier:mnist"
+  "mnist-infogan 10 /work/shared/datasets/mnist"
+  "mnist-gan     30 /work/shared/datasets/mnist"
+  "classifier:fashion"
+  "fashion-cgan  12 /usr/share/datasets/fashion-mnist"
+  "classifier:cifar10"
+  "cifar10-cgan   4 /work/shared/datasets/cifar10/cifar10-jpg.tar.gz"
+)
+
+train() {
+  local model=$1 epochs=$2 data=$3 var
+  var="EPOCHS_${model//-/_}"
+  epochs=${!var:-$epochs}
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $model "* ]]; then return 0; fi
+  if [ "$(cat "Training/runs/$model/exported.txt" 2>/dev/null)" = "$epochs" ]; then return 0; fi
+  local resume=""
+  [ -f "Training/runs/$model/checkpoint.pt" ] && resume="--resume"
+  note "worker $W: train $model to $epochs epochs $resume"
+  if ! $PY Training/train_zoo.py --model "$model" --data "$data" --epochs "$epochs" --threads "$T" $resume \
+      >> "Training/runs/$model.stdout" 2>&1; then
+    note "FAILED: train $model (see Training/runs/$model.stdout)"; return 1
+  fi
+  note "worker $W: export $model"
+  if ! $PY Training/export_zoo.py --model "$model" >> "Training/runs/$model.stdout" 2>&1; then
+    note "FAILED: export $model"; return 1
+  fi
+  echo "$epochs" > "Training/runs/$model/exported.txt"
+  note "done $model: $(ls -l "Models/$model.gguf" | awk '{print $5}') bytes"
+}
+
+classifier() {
+  local ds=$1
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" classifier:$ds "* ]]; then return 0; fi
+  if [ -f "Training/runs/eval/$ds-classifier.pt" ]; then return 0; fi
+  note "worker $W: classifier $ds"
+  $PY Training/eval/train_classifier.py --dataset "$ds" --threads "$T" >> "Training/runs/eval-$ds.stdout" 2>&1 \
+    || { note "FAILED: classifier $ds"; return 1; }
+  note "done classifier $ds: $(tail -1 Training/runs/eval/log.txt)"
+}
+
+# One step under a lock: a step another worker holds is skipped (that worker does it).
+locked() {
+  local name=${1//[:\/]/_}; shift
+  ( flock -n 9 || exit 0; "$@" ) 9> "Training/runs/locks/$name.lock"
+}
+
+worker() {
+  W=$1
+  for item in "${QUEUE[@]}"; do
+    case $item in
+      classifier:*) locked "$item" classifier "${item#classifier:}" ;;
+      *) set -- $item; locked "$1" train $item ;;
+    esac
+  done
+}
+
+mkdir -p Training/runs/locks
+note "queue start (pid $$, $WORKERS workers x $T threads)"
+for w in $(seq "$WORKERS"); do
+  worker "$w" &
+  sleep 2
+done
+wait
+note "queue end"
