@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gansynth_training.data import load_mnist  # noqa: E402
 from gansynth_training.models import MNIST_Z, dcgan_init, mnist_dcgan_discriminator, mnist_dcgan_generator  # noqa: E402
 from gansynth_training.png import grid, write_png  # noqa: E402
+from gansynth_training.runlog import atomic_save, log  # noqa: E402
 
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs", "mnist-dcgan")
 
@@ -41,19 +42,6 @@ def parse_args(argv=None):
     p.add_argument("--resume", action="store_true", help="resume from RUN_DIR/checkpoint.pt")
     p.add_argument("--max-iters", type=int, default=0, help="stop after N iterations (benchmarking); 0 = no limit")
     return p.parse_args(argv)
-
-
-def log(run_dir: str, msg: str) -> None:
-    line = time.strftime("%Y-%m-%d %H:%M:%S ") + msg
-    print(line, flush=True)
-    with open(os.path.join(run_dir, "log.txt"), "a") as f:
-        f.write(line + "\n")
-
-
-def atomic_save(obj, path: str) -> None:
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def sample_grid(G, fixed_z: torch.Tensor, path: str) -> None:

@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from gansynth_training.fixtures import latent_z  # noqa: E402
 from gansynth_training.png import grid, write_png  # noqa: E402
+from gansynth_training.runlog import atomic_save, log  # noqa: E402
 from gansynth_training.zoo import (DEFAULT_DATA, SPECS, build_discriminator, build_generator,  # noqa: E402
                                    init_weights, load_dataset)
 
@@ -55,19 +56,6 @@ def parse_args(argv=None):
     p.add_argument("--cache", default=os.path.join(HERE, "runs", "data"),
                    help="folder for decoded CIFAR-10 arrays (default Training/runs/data)")
     return p.parse_args(argv)
-
-
-def log(run_dir: str, msg: str) -> None:
-    line = time.strftime("%Y-%m-%d %H:%M:%S ") + msg
-    print(line, flush=True)
-    with open(os.path.join(run_dir, "log.txt"), "a") as f:
-        f.write(line + "\n")
-
-
-def atomic_save(obj, path: str) -> None:
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def fixed_inputs(spec, n_seeds: int):
