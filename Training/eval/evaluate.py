@@ -171,12 +171,13 @@ def frechet(f1: np.ndarray, f2: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_sqrt)
 
 
-def best_matching_accuracy(codes: np.ndarray, preds: np.ndarray, k: int) -> tuple[float, list]:
+def best_matching_accuracy(codes: np.ndarray, preds: np.ndarray, k: int) -> tuple[float, list, list]:
+    """Accuracy under the best one-to-one code -> class matching, the matching, and the k x 10 confusion matrix."""
     conf = np.zeros((k, 10), np.int64)
     np.add.at(conf, (codes, preds), 1)
     from scipy.optimize import linear_sum_assignment
     rows, cols = linear_sum_assignment(-conf)
-    return float(conf[rows, cols].sum() / len(codes)), [int(c) for c in cols]
+    return float(conf[rows, cols].sum() / len(codes)), [int(c) for c in cols], conf.tolist()
 
 
 def parzen(samples: np.ndarray, x: np.ndarray, sigmas, batch: int = 1000) -> np.ndarray:
@@ -244,9 +245,10 @@ def evaluate_model(name: str, args) -> dict:
                                            for i in range(len(labels))]
     if categorical:
         cats, _ = seed_codes(args.n, categorical, continuous, len(labels))
-        acc, mapping = best_matching_accuracy(cats[:, 0], preds, categorical[0])
+        acc, mapping, conf = best_matching_accuracy(cats[:, 0], preds, categorical[0])
         res["categorical_accuracy"] = acc
         res["categorical_to_digit"] = mapping
+        res["categorical_confusion"] = conf  # rows: code value, columns: predicted class
     if name == "mnist-gan" or args.parzen:
         xval, _ = dataset_arrays(dataset, "train")
         xval = xval[50000:60000].astype(np.float64) / 255.0

@@ -17,6 +17,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINING = os.path.dirname(HERE)
 ROOT = os.path.dirname(TRAINING)
 ORDER = ["mnist-dcgan", "mnist-gan", "mnist-cgan", "mnist-infogan", "fashion-cgan", "cifar10-cgan"]
+ARCH = {
+    "mnist-dcgan": "DCGAN: z 100 → linear → 2 transposed convs, 7.3 M MACs",
+    "mnist-gan": "MLP: z 100 (uniform) → 1200 → 1200 → 784 sigmoid, 2.5 M MACs",
+    "mnist-cgan": "conditional DCGAN: z 100 + one-hot label, 7.3 M MACs",
+    "mnist-infogan": "InfoGAN: z 62 + categorical 10 + 2 continuous, DCGAN layers, 7.1 M MACs",
+    "fashion-cgan": "conditional DCGAN: z 100 + one-hot label, 7.3 M MACs",
+    "cifar10-cgan": "conditional DCGAN: z 128 + one-hot label → 3 transposed convs, 18 M MACs",
+}
+COMMAND = {
+    "mnist-dcgan": "`python3 Training/train_mnist_dcgan.py --data DIR --epochs 15`",
+    "mnist-gan": "`python3 Training/train_zoo.py --model mnist-gan --epochs 30`",
+    "mnist-cgan": "`python3 Training/train_zoo.py --model mnist-cgan --epochs 10`",
+    "mnist-infogan": "`python3 Training/train_zoo.py --model mnist-infogan --epochs 10`",
+    "fashion-cgan": "`python3 Training/train_zoo.py --model fashion-cgan --epochs 12`",
+    "cifar10-cgan": "`python3 Training/train_zoo.py --model cifar10-cgan --epochs 4`",
+}
 
 
 def training_seconds(name: str) -> float | None:
@@ -36,9 +52,9 @@ def main() -> None:
     import gguf
     res_path = os.path.join(TRAINING, "runs", "eval", "results.json")
     results = json.load(open(res_path)) if os.path.exists(res_path) else {}
-    print("| model | data | architecture | parameters | file (f16) | epochs | training time here | metrics (10,000 "
-          "images from the CLI) | goal |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| model | data | architecture | parameters | file (f16) | training command | epochs | training time here | "
+          "metrics (10,000 images from the CLI) | goal |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in ORDER:
         path = os.path.join(ROOT, "Models", f"{name}.gguf")
         if not os.path.exists(path):
@@ -64,8 +80,9 @@ def main() -> None:
         goal = "–" if not g else f"{g['metric']} ≥ {g['goal']}: {'met' if g['met'] else '**missed**'}"
         if not ev:
             goal = "not evaluated yet"
-        print(f"| {name} | {meta.get('gansynth.dataset', '')} | see below | {params / 1e6:.2f} M | "
-              f"{os.path.getsize(path) / 1e6:.2f} MB | {meta.get('gansynth.training.epochs', '?')} | "
+        print(f"| {name} | {meta.get('gansynth.dataset', '')} | {ARCH.get(name, '')} | {params / 1e6:.2f} M | "
+              f"{os.path.getsize(path) / 1e6:.2f} MB | {COMMAND.get(name, '')} | "
+              f"{meta.get('gansynth.training.epochs', '?')} | "
               f"{'%.0f min' % (secs / 60) if secs else '?'} | {'; '.join(metrics) or '–'} | {goal} |")
 
 
