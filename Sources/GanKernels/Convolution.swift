@@ -1,9 +1,7 @@
-// conv2d and conv_transpose2d on activations laid out (C, B, H, W): channel-major with the batch inside, so
-// one GEMM covers the whole batch (N = B·H·W) and the kernels never reorder data between layers.
+// conv2d on activations laid out (C, B, H, W): channel-major with the batch inside, so one GEMM covers the whole
+// batch (N = B·H·W) and the kernels never reorder data between layers (conv_transpose2d: TransposedConvolution.swift).
 //
-// conv2d:            im2col  (Cin·k·k, B·Ho·Wo)  then  Y = W · cols            W as PyTorch stores it
-// conv_transpose2d:  cols = Wᵀ · X  (Cout·k·k, B·H·W)  then col2im scatter-add  Wᵀ packed once at load
-// Transposed convolution this way multiplies only real input pixels: no zero-stuffed input, no wasted MACs.
+// conv2d:  im2col (Cin·k·k, B·Ho·Wo), then Y = W · cols with W as PyTorch stores it, packed once at load.
 
 public struct ConvGeometry: Equatable, Sendable {
     public var inChannels: Int, outChannels: Int
@@ -86,103 +84,6 @@ public func conv2dReference(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: 
                     y[((co * g.batch + b) * ho + oy) * wo + ox] = activate(acc + (bias?[co] ?? 0), activation)
                 }
             }
-        }
-    }
-}
-
-// MARK: - conv_transpose2d
-
-/// PyTorch's ConvTranspose2d weight (Cin, Cout, k, k) → Wᵀ (Cout·k·k, Cin), the GEMM's A. Done once at load.
-public func packConvTransposeWeight(_ weight: [Float], inChannels: Int, outChannels: Int, kernel: Int) -> [Float] {
-    let taps = outChannels * kernel * kernel
-    precondition(weight.count == inChannels * taps)
-    var packed = [Float](repeating: 0, count: weight.count)
-    for ci in 0..<inChannels {
-        for t in 0..<taps { packed[t * inChannels + ci] = weight[ci * taps + t] }
-    }
-    return packed
-}
-
-/// Floats of scratch `convTranspose2d` needs: one column matrix row per (co, ky, kx).
-public func convTranspose2dScratchCount(_ g: ConvGeometry) -> Int {
-    g.outChannels * g.kernel * g.kernel * g.batch * g.inHeight * g.inWidth
-}
-
-/// x (Cin, B, H, W), packedWeight Wᵀ (Cout·k·k, Cin, packed), bias (Cout) → y (Cout, B, Ho, Wo).
-public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWeight: PackedMatrix,
-                            bias: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>,
-                            scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
-    let k = g.kernel, hi = g.inHeight, wi = g.inWidth
-    let ho = g.transposedOutHeight, wo = g.transposedOutWidth
-    let columns = g.batch * hi * wi
-    gemm(packedWeight, n: columns, b: x, ldb: columns, c: scratch, ldc: columns, bias: nil, activation: .identity,
-         parallelism: parallelism)
-    let io = UncheckedSendable((scratch, y, bias))
-    parallelism.forEachSlice(of: g.outChannels) { channels in
-        let (cols, y, bias) = io.value
-        for co in channels {
-            let plane = y + co * g.batch * ho * wo
-            plane.update(repeating: 0, count: g.batch * ho * wo)
-            // Image by image, so the output plane being summed into stays in L1 across all k·k taps; each output
-            // still receives its taps in (ky, kx) order.
-            for b in 0..<g.batch {
-                let dst = plane + b * ho * wo
-                for ky in 0..<k {
-                    // Input rows iy whose tap ky lands inside the output: 0 ≤ iy·s − p + ky < ho.
-                    let iyLow = max(0, (g.padding - ky + g.stride - 1) / g.stride)
-                    let iyHigh = min(hi, (ho - 1 + g.padding - ky) / g.stride + 1)
-                    for kx in 0..<k {
-                        let ixLow = max(0, (g.padding - kx + g.stride - 1) / g.stride)
-                        let ixHigh = min(wi, (wo - 1 + g.padding - kx) / g.stride + 1)
-                        guard iyLow < iyHigh, ixLow < ixHigh else { continue }
-                        let src = cols + ((co * k + ky) * k + kx) * columns + b * hi * wi
-                        for iy in iyLow..<iyHigh {
-                            let s = src + iy * wi
-                            let d = dst + (iy * g.stride - g.padding + ky) * wo - g.padding + kx
-                            if g.stride == 2 {
-                                for ix in ixLow..<ixHigh { d[2 * ix] += s[ix] }
-                            } else {
-                                for ix in ixLow..<ixHigh { d[ix * g.stride] += s[ix] }
-                            }
-                        }
-                    }
-                }
-            }
-            applyAffineActivation(plane, count: g.batch * ho * wo, scale: 1, shift: bias?[co] ?? 0, activation)
-        }
-    }
-}
-
-/// Direct definition of PyTorch's ConvTranspose2d (each input pixel scatters k×k weighted taps), for tests.
-public func convTranspose2dReference(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                                     bias: UnsafePointer<Float>?, activation: Activation,
-                                     y: UnsafeMutablePointer<Float>) {
-    let k = g.kernel, ho = g.transposedOutHeight, wo = g.transposedOutWidth
-    let total = g.outChannels * g.batch * ho * wo
-    y.update(repeating: 0, count: total)
-    for ci in 0..<g.inChannels {
-        for b in 0..<g.batch {
-            for iy in 0..<g.inHeight {
-                for ix in 0..<g.inWidth {
-                    let v = x[((ci * g.batch + b) * g.inHeight + iy) * g.inWidth + ix]
-                    for co in 0..<g.outChannels {
-                        for ky in 0..<k {
-                            for kx in 0..<k {
-                                let oy = iy * g.stride - g.padding + ky, ox = ix * g.stride - g.padding + kx
-                                guard oy >= 0, oy < ho, ox >= 0, ox < wo else { continue }
-                                y[((co * g.batch + b) * ho + oy) * wo + ox] +=
-                                    v * weight[((ci * g.outChannels + co) * k + ky) * k + kx]
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    for co in 0..<g.outChannels {
-        for i in 0..<(g.batch * ho * wo) {
-            let j = co * g.batch * ho * wo + i
-            y[j] = activate(y[j] + (bias?[co] ?? 0), activation)
         }
     }
 }

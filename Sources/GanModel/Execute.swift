@@ -32,8 +32,8 @@ final class Workspace: @unchecked Sendable {
                 count = max(count, inShape.reduce(1, *) * batch)
             case .conv2d(let p, _, _, let inShape, _):
                 count = max(count, conv2dScratchCount(geometry(p, inShape, batch)))
-            case .convTranspose2d(let p, _, _, let inShape, _):
-                count = max(count, convTranspose2dScratchCount(geometry(p, inShape, batch)))
+            case .convTranspose2d(let p, let weights, _, let inShape, _):
+                count = max(count, weights.scratchCount(geometry(p, inShape, batch)))
             default: break
             }
         }
@@ -124,11 +124,10 @@ extension Generator {
                     conv2d(Workspace.geometry(p, inShape, n), x: x!, weight: weight, bias: bias.baseAddress!,
                            activation: act, y: y, scratch: workspace.scratch, parallelism: parallelism)
                 }
-            case .convTranspose2d(let p, let packed, let bias, let inShape, let act):
+            case .convTranspose2d(let p, let weights, let bias, let inShape, let act):
                 bias.withUnsafeBufferPointer { bias in
-                    convTranspose2d(Workspace.geometry(p, inShape, n), x: x!, packedWeight: packed,
-                                    bias: bias.baseAddress!, activation: act, y: y, scratch: workspace.scratch,
-                                    parallelism: parallelism)
+                    weights.apply(Workspace.geometry(p, inShape, n), x: x!, bias: bias.baseAddress!, activation: act,
+                                  y: y, scratch: workspace.scratch, parallelism: parallelism)
                 }
             case .affine(let scale, let shift, let shape, let act):
                 let (c, s) = channelsAndSpatial(shape)

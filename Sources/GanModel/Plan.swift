@@ -15,8 +15,9 @@ enum Kernel: Sendable {
     case linear(weight: PackedMatrix, bias: [Float], inShape: [Int], outFeatures: Int, activation: Activation)
     /// weight (out, in·k·k), bias (out)
     case conv2d(ConvParameters, weight: PackedMatrix, bias: [Float], inShape: [Int], activation: Activation)
-    /// Wᵀ (out·k·k, in), bias (out)
-    case convTranspose2d(ConvParameters, packed: PackedMatrix, bias: [Float], inShape: [Int], activation: Activation)
+    /// weights packed for the layer's method, bias (out)
+    case convTranspose2d(ConvParameters, weights: TransposedConvolution, bias: [Float], inShape: [Int],
+                         activation: Activation)
     /// per channel: y = act(x·scale + shift)
     case affine(scale: [Float], shift: [Float], shape: [Int], activation: Activation)
     case activation(Activation)
@@ -94,15 +95,23 @@ struct Planner {
                 kernel = .conv2d(p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel),
                                  bias: bias, inShape: inShape, activation: act)
             case .convTranspose2d(let p):
-                var bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
+                var weight = w(node, "weight")!, bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
                 let (scale, shift, act) = fuseTail()
-                var packed = packConvTransposeWeight(w(node, "weight")!, inChannels: p.inChannels, outChannels: p.outChannels,
-                                                     kernel: p.kernel)
                 if let scale, let shift {
-                    Planner.fold(&packed, &bias, scale, shift, blocksOf: p.kernel * p.kernel * p.inChannels)
+                    // PyTorch's layout (Cin, Cout, k, k): output channel co owns block co of every input channel.
+                    let block = p.kernel * p.kernel
+                    for ci in 0..<p.inChannels {
+                        for co in 0..<p.outChannels {
+                            let base = (ci * p.outChannels + co) * block
+                            for i in base..<(base + block) { weight[i] *= scale[co] }
+                        }
+                    }
+                    Planner.foldBias(&bias, scale, shift)
                 }
-                kernel = .convTranspose2d(p, packed: PackedMatrix(packed, rows: p.outChannels * p.kernel * p.kernel,
-                                                                   columns: p.inChannels),
+                kernel = .convTranspose2d(p, weights: TransposedConvolution(
+                                              weight: weight, inChannels: p.inChannels, outChannels: p.outChannels,
+                                              kernel: p.kernel, stride: p.stride, padding: p.padding,
+                                              outputPadding: p.outputPadding),
                                           bias: bias, inShape: inShape, activation: act)
             case .batchNorm:
                 let (scale, shift) = Planner.batchNormAffine(node, weights)
@@ -140,7 +149,12 @@ struct Planner {
                      blocksOf block: Int) {
         for c in 0..<scale.count {
             for i in (c * block)..<((c + 1) * block) { weight[i] *= scale[c] }
-            bias[c] = Float(Double(bias[c]) * Double(scale[c]) + Double(shift[c]))
         }
+        foldBias(&bias, scale, shift)
+    }
+
+    /// b'[c] = b[c]·scale[c] + shift[c], in double precision.
+    static func foldBias(_ bias: inout [Float], _ scale: [Float], _ shift: [Float]) {
+        for c in 0..<scale.count { bias[c] = Float(Double(bias[c]) * Double(scale[c]) + Double(shift[c])) }
     }
 }

@@ -127,20 +127,50 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         ConvGeometry(inChannels: 2, outChannels: 6, kernel: 5, stride: 3, padding: 2, outputPadding: 2, batch: 2, inHeight: 4, inWidth: 3),
     ]
 
-    @Test(arguments: transposed)
-    func convTranspose2dMatchesReference(g: ConvGeometry) {
+    /// Both methods on every geometry that allows them (sub-pixel needs k + outputPadding − 2·padding == stride).
+    static let transposedCases: [(ConvGeometry, TransposedConvolution.Method)] = transposed.flatMap {
+        g -> [(ConvGeometry, TransposedConvolution.Method)] in
+        let subPixel = g.kernel + g.outputPadding - 2 * g.padding == g.stride
+        return subPixel ? [(g, .columnsThenScatter), (g, .subPixel)] : [(g, .columnsThenScatter)]
+    } + [
+        // Wide enough for full 16-column panels, several row tiles, images crossing panel boundaries.
+        (ConvGeometry(inChannels: 16, outChannels: 13, kernel: 4, stride: 2, padding: 1, batch: 3, inHeight: 7, inWidth: 7),
+         .subPixel),
+        (ConvGeometry(inChannels: 3, outChannels: 9, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 5, inWidth: 19),
+         .subPixel),
+    ]
+
+    @Test(arguments: transposedCases)
+    func convTranspose2dMatchesReference(g: ConvGeometry, method: TransposedConvolution.Method) {
         var rng = SeededGenerator(state: 7)
         let x = randomFloats(g.inChannels * g.batch * g.inHeight * g.inWidth, &rng)
         let w = randomFloats(g.inChannels * g.outChannels * g.kernel * g.kernel, &rng), bias = randomFloats(g.outChannels, &rng)
-        let packed = PackedMatrix(packConvTransposeWeight(w, inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel),
-                                  rows: g.outChannels * g.kernel * g.kernel, columns: g.inChannels)
+        let layer = TransposedConvolution(weight: w, inChannels: g.inChannels, outChannels: g.outChannels, kernel: g.kernel,
+                                          stride: g.stride, padding: g.padding, outputPadding: g.outputPadding,
+                                          method: method)
+        #expect(layer.method == method)
         let count = g.outChannels * g.batch * g.transposedOutHeight * g.transposedOutWidth
-        var fast = [Float](repeating: .nan, count: count), slow = fast
-        var scratch = [Float](repeating: 0, count: convTranspose2dScratchCount(g))
-        convTranspose2d(g, x: x, packedWeight: packed, bias: bias, activation: .tanh, y: &fast, scratch: &scratch,
-                        parallelism: Parallelism(threads: 3))
+        var slow = [Float](repeating: .nan, count: count)
         convTranspose2dReference(g, x: x, weight: w, bias: bias, activation: .tanh, y: &slow)
-        #expect(maxAbs(fast, slow) < 1e-5)
+        var first: [Float] = []
+        for threads in [1, 3] {
+            var fast = [Float](repeating: .nan, count: count)
+            var scratch = [Float](repeating: 0, count: max(layer.scratchCount(g), 1))
+            layer.apply(g, x: x, bias: bias, activation: .tanh, y: &fast, scratch: &scratch,
+                        parallelism: Parallelism(threads: threads))
+            #expect(maxAbs(fast, slow) < 1e-5, "\(g) \(method) threads \(threads)")
+            if first.isEmpty { first = fast } else { #expect(fast == first, "bits depend on the thread count") }
+        }
+    }
+
+    @Test func dcganLayersTakeTheSubPixelWay() {
+        #expect(TransposedConvolution.method(inChannels: 128, outChannels: 64, kernel: 4, stride: 2, padding: 1,
+                                             outputPadding: 0) == .subPixel)
+        // The first layer (1x1 → 4x4) and a layer to 3 channels keep the column matrix.
+        #expect(TransposedConvolution.method(inChannels: 100, outChannels: 512, kernel: 4, stride: 1, padding: 0,
+                                             outputPadding: 0) == .columnsThenScatter)
+        #expect(TransposedConvolution.method(inChannels: 64, outChannels: 3, kernel: 4, stride: 2, padding: 1,
+                                             outputPadding: 0) == .columnsThenScatter)
     }
 
     @Test func transposedConvolutionOfOnePixelIsTheScaledKernel() {

@@ -84,11 +84,12 @@ SPECS = {
         dataset=MNIST_DATASET,
         paper="Chen et al. 2016, InfoGAN: Interpretable Representation Learning by Information Maximizing "
               "Generative Adversarial Nets",
-        description="InfoGAN generator for 28x28 handwritten digits: z (62, standard normal), one 10-way "
-                    "categorical code (one-hot) and two continuous codes (uniform in [-1, 1]) -> concat (74) -> "
-                    "linear 6272 -> BN -> ReLU -> 128x7x7 -> transposed conv 64x14x14 -> BN -> ReLU -> "
-                    "transposed conv 1x28x28 -> tanh. Learned without labels: the categorical code tends to pick "
-                    "the digit, the continuous codes the slant and the stroke width."),
+        description="InfoGAN generator for 28x28 handwritten digits (the paper's MNIST architecture): z (62, "
+                    "standard normal), one 10-way categorical code (one-hot) and two continuous codes (uniform in "
+                    "[-1, 1]) -> concat (74) -> linear 1024 -> BN -> ReLU -> linear 6272 -> BN -> ReLU -> 128x7x7 "
+                    "-> transposed conv 64x14x14 -> BN -> ReLU -> transposed conv 1x28x28 -> tanh. Learned without "
+                    "labels: the categorical code tends to pick the digit, the continuous codes the slant and the "
+                    "stroke width."),
     "fashion-cgan": Spec(
         name="fashion-cgan", data_kind="fashion", z_dim=100, z_distribution="normal", output=(1, 28, 28),
         output_range="tanh", labels=FASHION_CLASSES, default_epochs=12, license="MIT",
@@ -194,6 +195,10 @@ def build_generator(spec: Spec) -> ZooGenerator:
             nn.Linear(1200, 784), nn.Sigmoid(),
             nn.Unflatten(1, (1, 28, 28)),
         )
+    elif spec.infogan:
+        # Chen et al. 2016, Table 1 (MNIST): a 1024-unit layer before the 7x7x128 projection.
+        body = nn.Sequential(nn.Linear(n_in, 1024, bias=False), nn.BatchNorm1d(1024), nn.ReLU(),
+                             *mnist_conv_body(1024))
     elif spec.data_kind in ("mnist", "fashion"):
         body = mnist_conv_body(n_in)
     elif spec.data_kind == "cifar10":
@@ -264,6 +269,9 @@ class ConvDiscriminator(nn.Module):
                 nn.Flatten(),
             )
             feat = 128 * 7 * 7
+            if spec.infogan:  # Chen et al. 2016, Table 1: D and Q share a 1024-unit layer
+                self.trunk.extend([nn.Linear(feat, 1024), nn.BatchNorm1d(1024), nn.LeakyReLU(0.2)])
+                feat = 1024
         self.adv = sn(nn.Linear(feat, 1))
         if spec.conditional:
             n = len(spec.labels)

@@ -1,0 +1,313 @@
+// conv_transpose2d on (C, B, H, W) activations, two ways. The way is chosen per layer, at load, from the layer's
+// shape alone (never from the batch), so an image's bits do not depend on how it was batched.
+//
+// Sub-pixel (when k + outputPadding − 2·padding == stride, as in DCGAN's k4 s2 p1, and Cout ≥ 8):
+//   output pixel (oy, ox) of phase (py, px) = (oy mod s, ox mod s) receives the taps ky ≡ py + padding (mod s),
+//   kx likewise, each reading the input at a fixed shift (dy, dx) = ((py + padding − ky)/s, …). So each of the s²
+//   phases is an ordinary convolution over the input grid:
+//       C_phase (Cout, B·H·W) = A_phase (Cout, taps·Cin) · B_phase (taps·Cin, B·H·W)
+//   where row t·Cin + ci of B_phase is channel ci shifted by tap t. B_phase is gathered straight into the GEMM's
+//   panels and C_phase stored straight into the phase's output pixels with bias and activation applied: no column
+//   matrix, no scatter-add, no zero multiplies, and each output is one fma chain of depth taps·Cin.
+// Columns then scatter (every other shape, and layers with few output channels, whose phases would leave most of
+//   a 6-row tile empty): cols = Wᵀ·X (Cout·k·k, B·H·W), then a col2im scatter-add, bias and activation.
+
+/// A conv_transpose2d layer's weights, packed once at load for the way its shape runs fastest.
+public struct TransposedConvolution: Sendable {
+    public enum Method: Sendable, Equatable { case subPixel, columnsThenScatter }
+
+    public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
+    public let method: Method
+    /// Wᵀ (Cout·k·k, Cin), for columnsThenScatter.
+    let columnWeights: PackedMatrix?
+    /// s² phases, for subPixel.
+    let phases: [Phase]
+    /// The phases flattened for the kernel: phase g's taps are tapStart[g]..<tapStart[g+1] of dy/dx.
+    private let tapStart: [Int], dy: [Int], dx: [Int], py: [Int], px: [Int]
+
+    struct Phase: Sendable {
+        let py: Int, px: Int
+        /// Per tap t: the input shift it reads at.
+        let dy: [Int], dx: [Int]
+        /// (Cout, taps·Cin): column t·Cin + ci = W[ci, :, ky_t, kx_t].
+        let weights: PackedMatrix
+    }
+
+    /// Phases leave a 6-row tile mostly empty below this many output channels.
+    static let subPixelMinimumChannels = 8
+
+    /// The way a layer of this shape runs.
+    public static func method(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int,
+                              outputPadding: Int) -> Method {
+        kernel + outputPadding - 2 * padding == stride && kernel >= stride && outChannels >= subPixelMinimumChannels
+            ? .subPixel : .columnsThenScatter
+    }
+
+    /// `weight` as PyTorch stores it: (Cin, Cout, k, k). `method` overrides the choice (tests, benchmarks); sub-pixel
+    /// needs k + outputPadding − 2·padding == stride.
+    public init(weight: [Float], inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int,
+                outputPadding: Int, method: Method? = nil) {
+        precondition(weight.count == inChannels * outChannels * kernel * kernel)
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.stride = stride; self.padding = padding; self.outputPadding = outputPadding
+        let chosen = method ?? Self.method(inChannels: inChannels, outChannels: outChannels, kernel: kernel,
+                                           stride: stride, padding: padding, outputPadding: outputPadding)
+        precondition(chosen == .columnsThenScatter || kernel + outputPadding - 2 * padding == stride,
+                     "sub-pixel transposed convolution needs k + outputPadding - 2·padding == stride")
+        self.method = chosen
+        guard chosen == .subPixel else {
+            columnWeights = PackedMatrix(packConvTransposeWeight(weight, inChannels: inChannels, outChannels: outChannels,
+                                                                 kernel: kernel),
+                                         rows: outChannels * kernel * kernel, columns: inChannels)
+            phases = []
+            (tapStart, dy, dx, py, px) = ([], [], [], [], [])
+            return
+        }
+        columnWeights = nil
+        // Taps of phase p along one axis: k ≡ p + padding (mod s), reading the input at (p + padding − k)/s.
+        func taps(_ phase: Int) -> [(k: Int, shift: Int)] {
+            (0..<kernel).filter { ((phase + padding - $0) % stride + stride) % stride == 0 }
+                .map { ($0, (phase + padding - $0) / stride) }
+        }
+        var phases: [Phase] = []
+        for py in 0..<stride {
+            for px in 0..<stride {
+                var dy: [Int] = [], dx: [Int] = [], kys: [Int] = [], kxs: [Int] = []
+                for ty in taps(py) {
+                    for tx in taps(px) { dy.append(ty.shift); dx.append(tx.shift); kys.append(ty.k); kxs.append(tx.k) }
+                }
+                let depth = dy.count * inChannels
+                var a = [Float](repeating: 0, count: outChannels * depth)
+                for co in 0..<outChannels {
+                    for t in 0..<dy.count {
+                        for ci in 0..<inChannels {
+                            a[co * depth + t * inChannels + ci] =
+                                weight[((ci * outChannels + co) * kernel + kys[t]) * kernel + kxs[t]]
+                        }
+                    }
+                }
+                phases.append(Phase(py: py, px: px, dy: dy, dx: dx,
+                                    weights: PackedMatrix(a, rows: outChannels, columns: depth)))
+            }
+        }
+        self.phases = phases
+        var tapStart = [0], dy: [Int] = [], dx: [Int] = []
+        for phase in phases {
+            dy += phase.dy; dx += phase.dx
+            tapStart.append(dy.count)
+        }
+        (self.tapStart, self.dy, self.dx) = (tapStart, dy, dx)
+        (py, px) = (phases.map(\.py), phases.map(\.px))
+    }
+
+    /// Floats of scratch `apply` needs for a chunk of this geometry.
+    public func scratchCount(_ g: ConvGeometry) -> Int {
+        method == .subPixel ? 0 : convTranspose2dScratchCount(g)
+    }
+
+    /// x (Cin, B, H, W), bias (Cout) → y (Cout, B, Ho, Wo); scratch per `scratchCount`.
+    public func apply(_ g: ConvGeometry, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation,
+                      y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
+        precondition(g.inChannels == inChannels && g.outChannels == outChannels && g.kernel == kernel
+                     && g.stride == stride && g.padding == padding && g.outputPadding == outputPadding)
+        guard let columnWeights else {
+            subPixel(g, x: x, bias: bias, activation: activation, y: y, parallelism: parallelism)
+            return
+        }
+        convTranspose2d(g, x: x, packedWeight: columnWeights, bias: bias, activation: activation, y: y,
+                        scratch: scratch, parallelism: parallelism)
+    }
+
+    private func subPixel(_ g: ConvGeometry, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          activation: Activation, y: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
+        let weights = phases.map { UnsafePointer($0.weights.panels.pointer) }
+        withExtendedLifetime(self) {
+            tapStart.withUnsafeBufferPointer { tapStart in
+            dy.withUnsafeBufferPointer { dy in
+            dx.withUnsafeBufferPointer { dx in
+            py.withUnsafeBufferPointer { py in
+            px.withUnsafeBufferPointer { px in
+            weights.withUnsafeBufferPointer { weights in
+                let operands = SubPixelProduct(
+                    x: x, y: y, inChannels: inChannels, outChannels: outChannels, stride: stride,
+                    height: g.inHeight, width: g.inWidth, outHeight: g.transposedOutHeight,
+                    outWidth: g.transposedOutWidth, columns: g.batch * g.inHeight * g.inWidth,
+                    planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: phases.count,
+                    tapStart: tapStart.baseAddress!, dy: dy.baseAddress!, dx: dx.baseAddress!,
+                    py: py.baseAddress!, px: px.baseAddress!, phaseWeights: weights.baseAddress!)
+                gemm(operands, bias: bias, activation: activation, parallelism: parallelism)
+            }}}}}}
+        }
+    }
+}
+
+// MARK: - Sub-pixel operands
+
+/// The s² phases as row groups of one tiled product. B_phase is never materialised: its row t·Cin + ci is input
+/// channel ci shifted by tap t's (dy, dx), zero where the shift reads outside the image; column (b, i, j) of
+/// C_phase is stored at output pixel (b, s·i + py, s·j + px) of each channel's plane.
+private struct SubPixelProduct: TileOperands {
+    let x: UnsafePointer<Float>          // (Cin, B·H·W)
+    let y: UnsafeMutablePointer<Float>   // (Cout, B, Ho, Wo)
+    let inChannels: Int, outChannels: Int, stride: Int
+    let height: Int, width: Int, outHeight: Int, outWidth: Int
+    let columns: Int                     // B·H·W
+    let planeStride: Int                 // B·Ho·Wo
+    let groups: Int
+    let tapStart: UnsafePointer<Int>     // (phases + 1): phase g's taps are tapStart[g]..<tapStart[g+1]
+    let dy: UnsafePointer<Int>, dx: UnsafePointer<Int>   // per tap
+    let py: UnsafePointer<Int>, px: UnsafePointer<Int>   // per phase
+    let phaseWeights: UnsafePointer<UnsafePointer<Float>>
+
+    func rows(_ group: Int) -> Int { outChannels }
+    func depth(_ group: Int) -> Int { (tapStart[group + 1] - tapStart[group]) * inChannels }
+    func weights(_ group: Int) -> UnsafePointer<Float> { phaseWeights[group] }
+
+    @inline(__always)
+    func pack(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width count: Int) {
+        let plane = height * width, total = inChannels * columns
+        for t in tapStart[group]..<tapStart[group + 1] {
+            // Lanes whose shifted pixel is inside its image (and, in a short last panel, that exist at all).
+            var keep = SIMDMask<SIMD16<Int32>>(repeating: false)
+            for lane in 0..<count {
+                let pixel = (j0 + lane) % plane
+                let iy = pixel / width + dy[t], ix = pixel % width + dx[t]
+                keep[lane] = iy >= 0 && iy < height && ix >= 0 && ix < width
+            }
+            let shift = dy[t] * width + dx[t]
+            var dst = panel + (t - tapStart[group]) * inChannels * panelWidth
+            for ci in 0..<inChannels {
+                let src = ci * columns + j0 + shift
+                if src >= 0 && src + panelWidth <= total {
+                    let v = UnsafeRawPointer(x + src).loadUnaligned(as: Vector.self)
+                    UnsafeMutableRawPointer(dst).storeBytes(of: Vector().replacing(with: v, where: keep), as: Vector.self)
+                } else {
+                    // Near either end of x a 16-wide load would leave the buffer; kept lanes are always inside it.
+                    for lane in 0..<panelWidth { dst[lane] = keep[lane] ? x[src + lane] : 0 }
+                }
+                dst += panelWidth
+            }
+        }
+    }
+
+    @inline(__always)
+    func columns(group: Int, from j0: Int, width count: Int) -> SIMD16<Int> {
+        var offsets = SIMD16<Int>()
+        let plane = height * width
+        for lane in 0..<count {
+            let n = j0 + lane, b = n / plane, pixel = n % plane
+            offsets[lane] = (b * outHeight + stride * (pixel / width) + py[group]) * outWidth
+                + stride * (pixel % width) + px[group]
+        }
+        return offsets
+    }
+
+    @inline(__always)
+    func store(_ values: Vector, group: Int, row: Int, columns offsets: SIMD16<Int>, width count: Int) {
+        let out = y + row * planeStride
+        if count == panelWidth {
+            for lane in 0..<panelWidth { out[offsets[lane]] = values[lane] }
+        } else {
+            for lane in 0..<count { out[offsets[lane]] = values[lane] }
+        }
+    }
+}
+
+// MARK: - Columns then scatter
+
+/// PyTorch's ConvTranspose2d weight (Cin, Cout, k, k) → Wᵀ (Cout·k·k, Cin), the GEMM's A. Done once at load.
+public func packConvTransposeWeight(_ weight: [Float], inChannels: Int, outChannels: Int, kernel: Int) -> [Float] {
+    let taps = outChannels * kernel * kernel
+    precondition(weight.count == inChannels * taps)
+    var packed = [Float](repeating: 0, count: weight.count)
+    for ci in 0..<inChannels {
+        for t in 0..<taps { packed[t * inChannels + ci] = weight[ci * taps + t] }
+    }
+    return packed
+}
+
+/// Floats of scratch `convTranspose2d` needs: one column matrix row per (co, ky, kx).
+public func convTranspose2dScratchCount(_ g: ConvGeometry) -> Int {
+    g.outChannels * g.kernel * g.kernel * g.batch * g.inHeight * g.inWidth
+}
+
+/// x (Cin, B, H, W), packedWeight Wᵀ (Cout·k·k, Cin, packed), bias (Cout) → y (Cout, B, Ho, Wo).
+public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWeight: PackedMatrix,
+                            bias: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>,
+                            scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
+    let k = g.kernel, hi = g.inHeight, wi = g.inWidth
+    let ho = g.transposedOutHeight, wo = g.transposedOutWidth
+    let columns = g.batch * hi * wi
+    gemm(packedWeight, n: columns, b: x, ldb: columns, c: scratch, ldc: columns, bias: nil, activation: .identity,
+         parallelism: parallelism)
+    let io = UncheckedSendable((scratch, y, bias))
+    parallelism.forEachSlice(of: g.outChannels) { channels in
+        let (cols, y, bias) = io.value
+        for co in channels {
+            let plane = y + co * g.batch * ho * wo
+            plane.update(repeating: 0, count: g.batch * ho * wo)
+            // Image by image, so the output plane being summed into stays in L1 across all k·k taps; each output
+            // still receives its taps in (ky, kx) order.
+            for b in 0..<g.batch {
+                let dst = plane + b * ho * wo
+                for ky in 0..<k {
+                    // Input rows iy whose tap ky lands inside the output: 0 ≤ iy·s − p + ky < ho.
+                    let iyLow = max(0, (g.padding - ky + g.stride - 1) / g.stride)
+                    let iyHigh = min(hi, (ho - 1 + g.padding - ky) / g.stride + 1)
+                    for kx in 0..<k {
+                        let ixLow = max(0, (g.padding - kx + g.stride - 1) / g.stride)
+                        let ixHigh = min(wi, (wo - 1 + g.padding - kx) / g.stride + 1)
+                        guard iyLow < iyHigh, ixLow < ixHigh else { continue }
+                        let src = cols + ((co * k + ky) * k + kx) * columns + b * hi * wi
+                        for iy in iyLow..<iyHigh {
+                            let s = src + iy * wi
+                            let d = dst + (iy * g.stride - g.padding + ky) * wo - g.padding + kx
+                            if g.stride == 2 {
+                                for ix in ixLow..<ixHigh { d[2 * ix] += s[ix] }
+                            } else {
+                                for ix in ixLow..<ixHigh { d[ix * g.stride] += s[ix] }
+                            }
+                        }
+                    }
+                }
+            }
+            applyAffineActivation(plane, count: g.batch * ho * wo, scale: 1, shift: bias?[co] ?? 0, activation)
+        }
+    }
+}
+
+// MARK: - Reference
+
+/// Direct definition of PyTorch's ConvTranspose2d (each input pixel scatters k×k weighted taps), for tests.
+public func convTranspose2dReference(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                     bias: UnsafePointer<Float>?, activation: Activation,
+                                     y: UnsafeMutablePointer<Float>) {
+    let k = g.kernel, ho = g.transposedOutHeight, wo = g.transposedOutWidth
+    let total = g.outChannels * g.batch * ho * wo
+    y.update(repeating: 0, count: total)
+    for ci in 0..<g.inChannels {
+        for b in 0..<g.batch {
+            for iy in 0..<g.inHeight {
+                for ix in 0..<g.inWidth {
+                    let v = x[((ci * g.batch + b) * g.inHeight + iy) * g.inWidth + ix]
+                    for co in 0..<g.outChannels {
+                        for ky in 0..<k {
+                            for kx in 0..<k {
+                                let oy = iy * g.stride - g.padding + ky, ox = ix * g.stride - g.padding + kx
+                                guard oy >= 0, oy < ho, ox >= 0, ox < wo else { continue }
+                                y[((co * g.batch + b) * ho + oy) * wo + ox] +=
+                                    v * weight[((ci * g.outChannels + co) * k + ky) * k + kx]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for co in 0..<g.outChannels {
+        for i in 0..<(g.batch * ho * wo) {
+            let j = co * g.batch * ho * wo + i
+            y[j] = activate(y[j] + (bias?[co] ?? 0), activation)
+        }
+    }
+}
