@@ -49,7 +49,8 @@ private let tileRows = 6
 /// Below this many columns, C is computed column by column over Aᵀ.
 private let narrowColumns = 4
 
-/// A (M, K) matrix packed for `gemm`: panels (ceil(M/6), K, 6) and, if asked for, Aᵀ (K, M rounded up to 16).
+/// A (M, K) matrix packed for `gemm`: panels (ceil(M/6), K, 6) and, if asked for, Aᵀ in 16-row slabs
+/// (ceil(M/16), K, 16), which a matrix–vector product reads front to back.
 public struct PackedMatrix: Sendable {
     public let rows: Int, columns: Int
     let panels: FloatStorage
@@ -75,8 +76,8 @@ public struct PackedMatrix: Sendable {
             let dst = out.baseAddress!
             dst.initialize(repeating: 0, count: out.count)
             for row in 0..<rows {
-                let src = a + row * columns
-                for l in 0..<columns { dst[l * width + row] = src[l] }
+                let src = a + row * columns, slab = dst + row / 16 * 16 * columns + row % 16
+                for l in 0..<columns { slab[l * 16] = src[l] }
             }
             initialized = out.count
         }
@@ -122,8 +123,11 @@ public func gemm(_ a: PackedMatrix, n: Int, b: UnsafePointer<Float>, ldb: Int, c
     if n < narrowColumns && !a.transposed.isEmpty {
         a.transposed.withUnsafeBufferPointer { at in
             let shared = UncheckedSendable((p, at.baseAddress!))
-            parallelism.forEachSlice(of: (m + 15) / 16) { blocks in
-                gemvBlocks(shared.value.0, shared.value.1, blocks: blocks)
+            // Slices of whole groups of four slabs, the unit gemvBlocks runs at full speed.
+            let slabs = (m + 15) / 16
+            parallelism.forEachSlice(of: (slabs + 3) / 4) { groups in
+                gemvBlocks(shared.value.0, shared.value.1,
+                           blocks: (groups.lowerBound * 4)..<min(slabs, groups.upperBound * 4))
             }
         }
         return
@@ -286,23 +290,40 @@ private func multiplyTile(_ a: UnsafePointer<Float>, _ panel: UnsafePointer<Floa
     }
 }
 
-/// Rows 16·blocks of every column of C, over Aᵀ (K, M16): each lane's sum runs over k in order, as in the tiles.
+/// Rows 16·blocks of every column of C, over Aᵀ's 16-row slabs: each lane's sum runs over k in order, as in the
+/// tiles. Four slabs go at once: one slab's chain of dependent FMAs would wait out each FMA's latency.
 private func gemvBlocks(_ p: GEMMOperands, _ at: UnsafePointer<Float>, blocks: Range<Int>) {
-    let width = (p.m + 15) / 16 * 16
-    let raw = UnsafeRawPointer(at)
+    let raw = UnsafeRawPointer(at), slabBytes = p.k * 16 * 4
     for j in 0..<p.n {
-        for block in blocks {
-            let m0 = block * 16
-            var acc = Vector()
-            for l in 0..<p.k {
-                acc = acc.addingProduct(raw.loadUnaligned(fromByteOffset: (l * width + m0) * 4, as: Vector.self),
-                                        p.b[l * p.ldb + j])
+        var block = blocks.lowerBound
+        while block < blocks.upperBound {
+            let count = min(4, blocks.upperBound - block)
+            var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
+            let s0 = raw + block * slabBytes
+            var b = p.b + j
+            if count == 4 {
+                for l in 0..<p.k {
+                    let x = b.pointee
+                    a0 = a0.addingProduct(s0.loadUnaligned(fromByteOffset: l * 64, as: Vector.self), x)
+                    a1 = a1.addingProduct(s0.loadUnaligned(fromByteOffset: slabBytes + l * 64, as: Vector.self), x)
+                    a2 = a2.addingProduct(s0.loadUnaligned(fromByteOffset: 2 * slabBytes + l * 64, as: Vector.self), x)
+                    a3 = a3.addingProduct(s0.loadUnaligned(fromByteOffset: 3 * slabBytes + l * 64, as: Vector.self), x)
+                    b += p.ldb
+                }
+            } else {
+                for l in 0..<p.k {
+                    a0 = a0.addingProduct(s0.loadUnaligned(fromByteOffset: l * 64, as: Vector.self), b.pointee)
+                    b += p.ldb
+                }
             }
-            let count = min(16, p.m - m0)
-            var bias = Vector()
-            if let b = p.bias { for r in 0..<count { bias[r] = b[m0 + r] } }
-            let out = activate(acc + bias, p.activation)
-            for r in 0..<count { p.c[(m0 + r) * p.ldc + j] = out[r] }
+            for (i, acc) in [a0, a1, a2, a3].prefix(count == 4 ? 4 : 1).enumerated() {
+                let m0 = (block + i) * 16, rows = min(16, p.m - m0)
+                var bias = Vector()
+                if let b = p.bias { for r in 0..<rows { bias[r] = b[m0 + r] } }
+                let out = activate(acc + bias, p.activation)
+                for r in 0..<rows { p.c[(m0 + r) * p.ldc + j] = out[r] }
+            }
+            block += count == 4 ? 4 : 1
         }
     }
 }
