@@ -1,8 +1,6 @@
 // Splits a kernel's independent pieces of work over threads. Pieces never share an output element, and
 // each element is computed by the same instruction sequence whichever thread runs it, so results do not
-// depend on the thread count.
-
-import Dispatch
+// depend on the thread count. The threads are a WorkerPool's.
 
 public struct Parallelism: Sendable {
     public let threads: Int
@@ -22,12 +20,13 @@ public struct Parallelism: Sendable {
             body(0..<count)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: slices) { s in
-                let lo = count * s / slices, hi = count * (s + 1) / slices
-                if lo < hi { box.value(lo..<hi) }
-            }
+        func slice(_ s: Int) {
+            let lo = count * s / slices, hi = count * (s + 1) / slices
+            if lo < hi { body(lo..<hi) }
+        }
+        // A pool already at work (a second caller, or a kernel inside a kernel): the slices run here, one by one.
+        if !WorkerPool.shared(threads: threads).run(slices: slices, slice) {
+            for s in 0..<slices { slice(s) }
         }
     }
 }

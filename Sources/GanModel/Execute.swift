@@ -106,7 +106,7 @@ extension Generator {
             case .reshape(let from, let to):
                 let (c1, s1) = channelsAndSpatial(from), (c2, s2) = channelsAndSpatial(to)
                 reshapeChannelMajor(x: x!, channels: c1, spatial: s1, y: y, channels: c2, spatial: s2, batch: n)
-            case .linear(let weight, let bias, let inShape, let outFeatures, let act):
+            case .linear(let weight, let bias, let inShape, _, let act):
                 var input = UnsafePointer(x!)
                 let inFeatures = inShape.reduce(1, *)
                 if inShape.count == 3 {
