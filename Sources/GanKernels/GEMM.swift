@@ -1,5 +1,5 @@
 // C = act(A·B + bias): the one matrix kernel every layer reduces to (linear directly, conv2d after im2col,
-// conv_transpose2d before col2im).
+// conv_transpose2d as sub-pixel phases whose B is gathered on the fly, or before col2im).
 //
 // Determinism contract: every output element is `acc = 0; for k in 0..<K { acc = fma(A[m,k], B[k,n], acc) }`,
 // then `act(acc + bias[m])`, in exactly that order, whatever the blocking, vector width or thread split. So the
@@ -7,9 +7,10 @@
 //
 // Fast path: B is packed 16 columns at a time into a contiguous (K, 16) panel that stays in L1 while a 6×16
 // register tile of C accumulates over all of K; the columns of a short last panel are zero-padded.
-// A is packed into 6-row panels once, when a model is loaded (`PackedMatrix`). Products with fewer than
-// `narrowColumns` columns (linear layers at batch 1–3) run as matrix–vector products over the transposed A instead,
-// vectorized across rows, so a 16-wide panel is not filled with zeros.
+// A is packed into 6-row panels once, when a model is loaded (`PackedMatrix`). How B's panels are gathered and
+// where C's rows go is the caller's (`TileOperands`). Products with fewer than `narrowColumns` columns (linear
+// layers at batch 1–3) run as matrix–vector products over the transposed A instead, vectorized across rows, so a
+// 16-wide panel is not filled with zeros.
 
 /// Shapes: A (M, K) row-major with row stride K; B (K, N) row-major with row stride `ldb`;
 /// C (M, N) row-major with row stride `ldc`; bias (M) or nil.
