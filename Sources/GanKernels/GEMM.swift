@@ -286,9 +286,12 @@ private func multiplyTile(_ a: UnsafePointer<Float>, _ panel: UnsafePointer<Floa
         ap += tileRows
     }
     let out = UnsafeMutableRawPointer(sums)
-    for (r, c) in [c0, c1, c2, c3, c4, c5].enumerated() {
-        out.storeBytes(of: c, toByteOffset: r * panelWidth * 4, as: Vector.self)
-    }
+    out.storeBytes(of: c0, toByteOffset: 0 * panelWidth * 4, as: Vector.self)
+    out.storeBytes(of: c1, toByteOffset: 1 * panelWidth * 4, as: Vector.self)
+    out.storeBytes(of: c2, toByteOffset: 2 * panelWidth * 4, as: Vector.self)
+    out.storeBytes(of: c3, toByteOffset: 3 * panelWidth * 4, as: Vector.self)
+    out.storeBytes(of: c4, toByteOffset: 4 * panelWidth * 4, as: Vector.self)
+    out.storeBytes(of: c5, toByteOffset: 5 * panelWidth * 4, as: Vector.self)
 }
 
 /// Rows 16·blocks of every column of C, over Aᵀ's 16-row slabs: each lane's sum runs over k in order, as in the
@@ -317,13 +320,15 @@ private func gemvBlocks(_ p: GEMMOperands, _ at: UnsafePointer<Float>, blocks: R
                     b += p.ldb
                 }
             }
-            for (i, acc) in [a0, a1, a2, a3].prefix(count == 4 ? 4 : 1).enumerated() {
+            @inline(__always) func store(_ acc: Vector, _ i: Int) {
                 let m0 = (block + i) * 16, rows = min(16, p.m - m0)
                 var bias = Vector()
                 if let b = p.bias { for r in 0..<rows { bias[r] = b[m0 + r] } }
                 let out = activate(acc + bias, p.activation)
                 for r in 0..<rows { p.c[(m0 + r) * p.ldc + j] = out[r] }
             }
+            store(a0, 0)
+            if count == 4 { store(a1, 1); store(a2, 2); store(a3, 3) }
             block += count == 4 ? 4 : 1
         }
     }

@@ -20,7 +20,8 @@ TRAINING = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, TRAINING)
 from classifiers import DEFAULT_DIR, load_classifier, predict  # noqa: E402
-from evaluate import best_matching_accuracy, histogram_stats  # noqa: E402
+from classifiers import dataset_arrays  # noqa: E402
+from evaluate import best_matching_accuracy, histogram_stats, parzen  # noqa: E402
 from gansynth_training.zoo import SPECS, build_generator  # noqa: E402
 
 
@@ -61,6 +62,14 @@ def main(argv=None) -> None:
     if spec.infogan:
         acc, mapping, _ = best_matching_accuracy(asked.numpy(), preds, spec.categorical[0])
         line += f", categorical accuracy {acc:.4f} (code -> digit {mapping})"
+    if spec.name == "mnist-gan":  # Parzen window as in evaluate.py: sigma on the validation split, then the test set
+        samples = u8.reshape(len(u8), -1).astype(np.float64) / 255.0
+        xval = dataset_arrays("mnist", "train")[0][50000:60000].astype(np.float64) / 255.0
+        xte = dataset_arrays("mnist", "test")[0].astype(np.float64) / 255.0
+        sigmas = np.logspace(np.log10(0.05), np.log10(0.5), 25)
+        best = float(sigmas[int(np.argmax(parzen(samples, xval, sigmas).mean(1)))])
+        ll = parzen(samples, xte, [best])[0]
+        line += f", Parzen {ll.mean():.1f} +- {ll.std() / np.sqrt(len(ll)):.1f} (sigma {best:.3f})"
     print(line)
 
 
