@@ -322,6 +322,12 @@ private func gemvBlocks(_ p: GEMMOperands, _ at: UnsafePointer<Float>, blocks: R
             }
             @inline(__always) func store(_ acc: Vector, _ i: Int) {
                 let m0 = (block + i) * 16, rows = min(16, p.m - m0)
+                if rows == 16 && p.ldc == 1 {
+                    // One column (batch 1): bias and C rows are contiguous.
+                    let bias = p.bias.map { UnsafeRawPointer($0 + m0).loadUnaligned(as: Vector.self) } ?? Vector()
+                    UnsafeMutableRawPointer(p.c + m0).storeBytes(of: activate(acc + bias, p.activation), as: Vector.self)
+                    return
+                }
                 var bias = Vector()
                 if let b = p.bias { for r in 0..<rows { bias[r] = b[m0 + r] } }
                 let out = activate(acc + bias, p.activation)
