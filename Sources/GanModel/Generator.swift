@@ -73,12 +73,16 @@ public final class Generator: Sendable {
     /// At most 1 GiB of activations and scratch at a time, whatever the model and batch.
     public static let workspaceBudget = 1 << 28
 
-    /// Images per chunk whose activations and scratch fit in about 2 MiB (a Zen 4 core's L2 is 1 MiB), so that a
-    /// layer's input is still in cache while the next layer gathers it, rounded to a multiple of 16 (the GEMM panel
-    /// width) and never below 16: a layer on 1×1 inputs (a DCGAN's first transposed convolution) has one GEMM
-    /// column per image. mnist-dcgan, 1 thread: 5,886 images/s in chunks of 16, 5,269 in chunks of 64.
+    /// Images per chunk: enough that the weights, which every chunk reads once, cost at most 256 KiB of reading per
+    /// image (mnist-infogan's linear 1024 → 6272 alone is 26 MB), otherwise as many as fit their activations and
+    /// scratch in about 2 MiB (a Zen 4 core's L2 is 1 MiB), so that a layer's input is still in cache while the
+    /// next layer gathers it; a multiple of 16 (the GEMM panel width) and never below 16: a layer on 1×1 inputs (a
+    /// DCGAN's first transposed convolution) has one GEMM column per image. mnist-dcgan, 1 thread: 5,886 images/s
+    /// in chunks of 16, 5,269 in chunks of 64.
     var cacheFriendlyChunk: Int {
-        max(16, (2 << 20) / 4 / workspaceFloatsPerImage / 16 * 16)
+        let forActivations = (2 << 20) / 4 / workspaceFloatsPerImage / 16 * 16
+        let forWeights = (parameterCount * 4 / (256 << 10) + 15) / 16 * 16
+        return max(16, forActivations, forWeights)
     }
 
     public var macsPerImage: Int { graph.macsPerImage }
