@@ -26,7 +26,7 @@ note() { echo "$(date -u '+%F %T') $*" | tee -a "$QLOG"; }
 QUEUE=(
   "mnist-cgan    10 /work/shared/datasets/mnist"
   "classifier:mnist"
-  "mnist-infogan  8 /work/shared/datasets/mnist 1"   # seed 1: the best of four in a 1-2 epoch probe (eval/probe.py)
+  "mnist-infogan  8 /work/shared/datasets/mnist 1"   # seed 1: the best of six in a 1-2 epoch probe (eval/probe.py)
   "mnist-gan    100 /work/shared/datasets/mnist"
   "classifier:fashion"
   "fashion-cgan  12 /usr/share/datasets/fashion-mnist"
