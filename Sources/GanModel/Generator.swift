@@ -63,7 +63,7 @@ public final class Generator: Sendable {
         }
         let weights = try Weights(file: file, graph: graph)
         parameterCount = weights.parameterCount
-        steps = try Planner(graph: graph, weights: weights).steps
+        steps = try Planner(graph: graph, weights: consume weights).steps
         workspaceFloatsPerImage = Workspace.floatCount(graph: graph, steps: steps, batch: 1)
         guard workspaceFloatsPerImage <= Generator.workspaceBudget else {
             throw .workspaceTooLarge(bytesPerImage: workspaceFloatsPerImage * 4, limit: Generator.workspaceBudget * 4)

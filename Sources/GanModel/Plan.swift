@@ -34,7 +34,9 @@ struct Step: Sendable {
 struct Planner {
     var steps: [Step] = []
 
-    init(graph: Graph, weights: Weights) throws(ModelError) {
+    /// Takes the weights over: each tensor is moved out of `weights` when its layer is planned, so folding a batch
+    /// norm into it scales it in place instead of copying it (megabytes of fresh pages at every start).
+    init(graph: Graph, weights: consuming Weights) throws(ModelError) {
         let consumers = graph.consumers
         var absorbed = Set<Int>()
         // The node after `i` in a fusable chain: its only reader, if that reader is `want`.
@@ -52,7 +54,8 @@ struct Planner {
             default: nil
             }
         }
-        func w(_ node: Node, _ suffix: String) -> [Float]? { weights.tensors[node.tensorName(suffix)] }
+        var weights = weights
+        func w(_ node: Node, _ suffix: String) -> [Float]? { weights.tensors.removeValue(forKey: node.tensorName(suffix)) }
 
         for node in graph.nodes where !absorbed.contains(node.index) {
             let inShape = node.inputs.first.map { graph.nodes[$0].shape } ?? []
