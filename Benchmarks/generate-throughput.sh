@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 n=${N:-10000}
 runs=${RUNS:-3}
 scratch=${SCRATCH:-.build}
-swift build -c release --scratch-path "$scratch" >/dev/null
+swift build -c release --static-swift-stdlib --scratch-path "$scratch" >/dev/null
 bin=$scratch/release/gansynth
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -5,7 +5,7 @@
 # 1 and 2 threads. Needs hyperfine (Debian: apt-get install hyperfine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release >/dev/null
+swift build -c release --static-swift-stdlib >/dev/null
 bin=.build/release/gansynth
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

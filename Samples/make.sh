@@ -4,7 +4,7 @@
 # Pictures of models that are not installed are skipped with a note.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release >/dev/null
+swift build -c release --static-swift-stdlib >/dev/null
 g=.build/release/gansynth
 have() { [ -f "Models/$1.gguf" ] || { echo "skip: Models/$1.gguf not present"; return 1; }; }
 
