@@ -9,8 +9,8 @@
 // register tile of C accumulates over all of K; the columns of a short last panel are zero-padded.
 // A is packed into 6-row panels once, when a model is loaded (`PackedMatrix`). How B's panels are gathered and
 // where C's rows go is the caller's (`TileOperands`). Products with fewer than `narrowColumns` columns (linear
-// layers at batch 1–3) run as matrix–vector products over the transposed A instead, vectorized across rows, so a
-// 16-wide panel is not filled with zeros.
+// layers at batch 1–3) run as matrix–vector products instead, vectorized across rows (over Aᵀ in 16-row slabs, or
+// over the 6-row panels for layers too large for a second copy), so a 16-wide panel is not filled with zeros.
 
 /// Shapes: A (M, K) row-major with row stride K; B (K, N) row-major with row stride `ldb`;
 /// C (M, N) row-major with row stride `ldc`; bias (M) or nil.
@@ -57,12 +57,16 @@ public struct PackedMatrix: Sendable {
     let panels: FloatStorage
     let transposed: [Float]
 
-    /// `transpose`: also keep Aᵀ, for products with few columns (linear layers at small batch).
+    /// `transpose`: also keep Aᵀ, for products with few columns (linear layers at small batch), unless A is over
+    /// `transposedLimit` bytes: a second copy of a large layer costs more at load and in memory (26 MB for
+    /// mnist-infogan's linear 1024 → 6272) than the slab layout gains, and such a layer's matrix–vector product is
+    /// bound by reading its weights either way (2 threads, batch 1: 2,120 images/s over the panels, 1,575 over Aᵀ).
     public init(_ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false) {
         self.rows = rows
         self.columns = columns
         let tiles = (rows + tileRows - 1) / tileRows
-        panels = FloatStorage(count: tiles * tileRows * columns)
+        // Two floats of padding: the matrix–vector path over the panels reads each k's six values as 8.
+        panels = FloatStorage(count: tiles * tileRows * columns + 2)
         for row in 0..<rows {
             let src = a + row * columns
             var d = panels.pointer + (row / tileRows) * tileRows * columns + row % tileRows
@@ -71,7 +75,7 @@ public struct PackedMatrix: Sendable {
                 d += tileRows
             }
         }
-        guard transpose else { transposed = []; return }
+        guard transpose && rows * columns * 4 <= PackedMatrix.transposedLimit else { transposed = []; return }
         let width = (rows + 15) / 16 * 16
         transposed = [Float](unsafeUninitializedCapacity: columns * width) { out, initialized in
             let dst = out.baseAddress!
@@ -83,6 +87,8 @@ public struct PackedMatrix: Sendable {
             initialized = out.count
         }
     }
+
+    static let transposedLimit = 4 << 20
 
     public init(_ a: [Float], rows: Int, columns: Int, transpose: Bool = false) {
         precondition(a.count == rows * columns, "matrix has \(a.count) values, not \(rows)x\(columns)")
@@ -129,6 +135,18 @@ public func gemm(_ a: PackedMatrix, n: Int, b: UnsafePointer<Float>, ldb: Int, c
             parallelism.forEachSlice(of: (slabs + 3) / 4) { groups in
                 gemvBlocks(shared.value.0, shared.value.1,
                            blocks: (groups.lowerBound * 4)..<min(slabs, groups.upperBound * 4))
+            }
+        }
+        return
+    }
+    if n < narrowColumns {
+        // Slices of whole groups of panels, the unit gemvPanels runs at full speed.
+        let tiles = (m + tileRows - 1) / tileRows, group = gemvPanelsAtOnce
+        withExtendedLifetime(a) {
+            let shared = UncheckedSendable((p, UnsafePointer(a.panels.pointer)))
+            parallelism.forEachSlice(of: (tiles + group - 1) / group) { groups in
+                gemvPanels(shared.value.0, shared.value.1,
+                           tiles: (groups.lowerBound * group)..<min(tiles, groups.upperBound * group))
             }
         }
         return
@@ -344,3 +362,58 @@ private func gemvBlocks(_ p: GEMMOperands, _ at: UnsafePointer<Float>, blocks: R
         }
     }
 }
+
+/// Rows 6·tiles of every column of C, over A's packed panels, for layers without Aᵀ: each k's six values of a
+/// panel are one 8-wide vector (the last two lanes belong to the next k and are dropped), and each lane's sum runs
+/// over k in order, as in the tiles. Several panels go at once: one panel's chain of dependent FMAs would wait out
+/// each FMA's latency.
+private func gemvPanels(_ p: GEMMOperands, _ packed: UnsafePointer<Float>, tiles: Range<Int>) {
+    let raw = UnsafeRawPointer(packed), panelBytes = p.k * tileRows * 4, rowBytes = tileRows * 4
+    @inline(__always) func row(_ s: UnsafeRawPointer, _ panel: Int, _ l: Int) -> SIMD8<Float> {
+        s.loadUnaligned(fromByteOffset: panel * panelBytes + l * rowBytes, as: SIMD8<Float>.self)
+    }
+    for j in 0..<p.n {
+        var t = tiles.lowerBound
+        while t < tiles.upperBound {
+            let count = tiles.upperBound - t >= gemvPanelsAtOnce ? gemvPanelsAtOnce : 1
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+            let s0 = raw + t * panelBytes
+            var b = p.b + j
+            if count == gemvPanelsAtOnce {
+                for l in 0..<p.k {
+                    let x = b.pointee
+                    a0 = a0.addingProduct(row(s0, 0, l), x)
+                    a1 = a1.addingProduct(row(s0, 1, l), x)
+                    a2 = a2.addingProduct(row(s0, 2, l), x)
+                    a3 = a3.addingProduct(row(s0, 3, l), x)
+                    a4 = a4.addingProduct(row(s0, 4, l), x)
+                    a5 = a5.addingProduct(row(s0, 5, l), x)
+                    a6 = a6.addingProduct(row(s0, 6, l), x)
+                    a7 = a7.addingProduct(row(s0, 7, l), x)
+                    b += p.ldb
+                }
+            } else {
+                for l in 0..<p.k {
+                    a0 = a0.addingProduct(row(s0, 0, l), b.pointee)
+                    b += p.ldb
+                }
+            }
+            @inline(__always) func store(_ acc: SIMD8<Float>, _ i: Int) {
+                let m0 = (t + i) * tileRows, rows = min(tileRows, p.m - m0)
+                var v = Vector()
+                for r in 0..<rows { v[r] = acc[r] + (p.bias?[m0 + r] ?? 0) }
+                let out = activate(v, p.activation)
+                for r in 0..<rows { p.c[(m0 + r) * p.ldc + j] = out[r] }
+            }
+            store(a0, 0)
+            if count == gemvPanelsAtOnce {
+                store(a1, 1); store(a2, 2); store(a3, 3); store(a4, 4); store(a5, 5); store(a6, 6); store(a7, 7)
+            }
+            t += count
+        }
+    }
+}
+
+/// Panels a matrix–vector product runs at once: eight chains of one FMA each keep both FMA pipes busy.
+private let gemvPanelsAtOnce = 8
