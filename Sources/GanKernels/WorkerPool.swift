@@ -52,7 +52,12 @@ final class WorkerPool: @unchecked Sendable {
             let started = pthread_create(&thread, nil, { context in
                 Unmanaged<WorkerPool>.fromOpaque(context!).takeRetainedValue().helperLoop()
             }, context)
-            precondition(started == 0, "could not start a worker thread (error \(started))")
+            guard started == 0 else {
+                // Out of threads (a process limit): the submitter runs every slice no helper claims, so fewer
+                // helpers only mean less parallelism, never a wrong or missing result.
+                Unmanaged<WorkerPool>.fromOpaque(context).release()
+                break
+            }
             #if canImport(Darwin)
             pthread_detach(thread!)
             #else
