@@ -20,18 +20,11 @@ public struct TransposedConvolution: Sendable {
     public let method: Method
     /// Wᵀ (Cout·k·k, Cin), for columnsThenScatter.
     let columnWeights: PackedMatrix?
-    /// s² phases, for subPixel.
-    let phases: [Phase]
-    /// The phases flattened for the kernel: phase g's taps are tapStart[g]..<tapStart[g+1] of dy/dx.
-    private let tapStart: [Int], dy: [Int], dx: [Int], py: [Int], px: [Int]
-
-    struct Phase: Sendable {
-        let py: Int, px: Int
-        /// Per tap t: the input shift it reads at.
-        let dy: [Int], dx: [Int]
-        /// (Cout, taps·Cin): column t·Cin + ci = W[ci, :, ky_t, kx_t].
-        let weights: PackedMatrix
-    }
+    /// For subPixel, per phase g = (py, px) = (g / s, g mod s): A_g (Cout, taps·Cin), column t·Cin + ci =
+    /// W[ci, :, ky_t, kx_t].
+    let phaseWeights: [PackedMatrix]
+    /// Phase g's taps are tapStart[g]..<tapStart[g+1]; tap t reads the input shifted by (dy[t], dx[t]).
+    private let tapStart: [Int], dy: [Int], dx: [Int]
 
     /// Phases leave a 6-row tile mostly empty below this many output channels.
     static let subPixelMinimumChannels = 8
@@ -59,8 +52,7 @@ public struct TransposedConvolution: Sendable {
             columnWeights = PackedMatrix(packConvTransposeWeight(weight, inChannels: inChannels, outChannels: outChannels,
                                                                  kernel: kernel),
                                          rows: outChannels * kernel * kernel, columns: inChannels)
-            phases = []
-            (tapStart, dy, dx, py, px) = ([], [], [], [], [])
+            (phaseWeights, tapStart, dy, dx) = ([], [], [], [])
             return
         }
         columnWeights = nil
@@ -69,35 +61,28 @@ public struct TransposedConvolution: Sendable {
             (0..<kernel).filter { ((phase + padding - $0) % stride + stride) % stride == 0 }
                 .map { ($0, (phase + padding - $0) / stride) }
         }
-        var phases: [Phase] = []
+        var phaseWeights: [PackedMatrix] = [], tapStart = [0], dy: [Int] = [], dx: [Int] = []
         for py in 0..<stride {
             for px in 0..<stride {
-                var dy: [Int] = [], dx: [Int] = [], kys: [Int] = [], kxs: [Int] = []
+                var kys: [Int] = [], kxs: [Int] = []
                 for ty in taps(py) {
                     for tx in taps(px) { dy.append(ty.shift); dx.append(tx.shift); kys.append(ty.k); kxs.append(tx.k) }
                 }
-                let depth = dy.count * inChannels
+                tapStart.append(dy.count)
+                let depth = kys.count * inChannels
                 var a = [Float](repeating: 0, count: outChannels * depth)
                 for co in 0..<outChannels {
-                    for t in 0..<dy.count {
+                    for t in 0..<kys.count {
                         for ci in 0..<inChannels {
                             a[co * depth + t * inChannels + ci] =
                                 weight[((ci * outChannels + co) * kernel + kys[t]) * kernel + kxs[t]]
                         }
                     }
                 }
-                phases.append(Phase(py: py, px: px, dy: dy, dx: dx,
-                                    weights: PackedMatrix(a, rows: outChannels, columns: depth)))
+                phaseWeights.append(PackedMatrix(a, rows: outChannels, columns: depth))
             }
         }
-        self.phases = phases
-        var tapStart = [0], dy: [Int] = [], dx: [Int] = []
-        for phase in phases {
-            dy += phase.dy; dx += phase.dx
-            tapStart.append(dy.count)
-        }
-        (self.tapStart, self.dy, self.dx) = (tapStart, dy, dx)
-        (py, px) = (phases.map(\.py), phases.map(\.px))
+        (self.phaseWeights, self.tapStart, self.dy, self.dx) = (phaseWeights, tapStart, dy, dx)
     }
 
     /// Floats of scratch `apply` needs for a chunk of this geometry.
@@ -120,32 +105,31 @@ public struct TransposedConvolution: Sendable {
 
     private func subPixel(_ g: ConvGeometry, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                           activation: Activation, y: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
-        let weights = phases.map { UnsafePointer($0.weights.panels.pointer) }
+        let weights = phaseWeights.map { UnsafePointer($0.panels.pointer) }
         withExtendedLifetime(self) {
             tapStart.withUnsafeBufferPointer { tapStart in
             dy.withUnsafeBufferPointer { dy in
             dx.withUnsafeBufferPointer { dx in
-            py.withUnsafeBufferPointer { py in
-            px.withUnsafeBufferPointer { px in
             weights.withUnsafeBufferPointer { weights in
                 let operands = SubPixelProduct(
                     x: x, y: y, inChannels: inChannels, outChannels: outChannels, stride: stride,
                     height: g.inHeight, width: g.inWidth, outHeight: g.transposedOutHeight,
                     outWidth: g.transposedOutWidth, columns: g.batch * g.inHeight * g.inWidth,
-                    planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: phases.count,
+                    planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: weights.count,
                     tapStart: tapStart.baseAddress!, dy: dy.baseAddress!, dx: dx.baseAddress!,
-                    py: py.baseAddress!, px: px.baseAddress!, phaseWeights: weights.baseAddress!)
+                    phaseWeights: weights.baseAddress!)
                 gemm(operands, bias: bias, activation: activation, parallelism: parallelism)
-            }}}}}}
+            }}}}
         }
     }
 }
 
 // MARK: - Sub-pixel operands
 
-/// The s² phases as row groups of one tiled product. B_phase is never materialised: its row t·Cin + ci is input
-/// channel ci shifted by tap t's (dy, dx), zero where the shift reads outside the image; column (b, i, j) of
-/// C_phase is stored at output pixel (b, s·i + py, s·j + px) of each channel's plane.
+/// The s² phases as row groups of one tiled product; group g is phase (py, px) = (g / s, g mod s). B_phase is
+/// never materialised: its row t·Cin + ci is input channel ci shifted by tap t's (dy, dx), zero where the shift
+/// reads outside the image; column (b, i, j) of C_phase is stored at output pixel (b, s·i + py, s·j + px) of each
+/// channel's plane.
 private struct SubPixelProduct: TileOperands {
     let x: UnsafePointer<Float>          // (Cin, B·H·W)
     let y: UnsafeMutablePointer<Float>   // (Cout, B, Ho, Wo)
@@ -156,7 +140,6 @@ private struct SubPixelProduct: TileOperands {
     let groups: Int
     let tapStart: UnsafePointer<Int>     // (phases + 1): phase g's taps are tapStart[g]..<tapStart[g+1]
     let dy: UnsafePointer<Int>, dx: UnsafePointer<Int>   // per tap
-    let py: UnsafePointer<Int>, px: UnsafePointer<Int>   // per phase
     let phaseWeights: UnsafePointer<UnsafePointer<Float>>
 
     func rows(_ group: Int) -> Int { outChannels }
@@ -196,8 +179,8 @@ private struct SubPixelProduct: TileOperands {
         let plane = height * width
         for lane in 0..<count {
             let n = j0 + lane, b = n / plane, pixel = n % plane
-            offsets[lane] = (b * outHeight + stride * (pixel / width) + py[group]) * outWidth
-                + stride * (pixel % width) + px[group]
+            offsets[lane] = (b * outHeight + stride * (pixel / width) + group / stride) * outWidth
+                + stride * (pixel % width) + group % stride
         }
         return offsets
     }
