@@ -15,6 +15,7 @@ sys.path.insert(0, HERE)
 from gansynth_training.export import read_generator, sequential_to_nodes, write_generator  # noqa: E402
 from gansynth_training.fixtures import write_fixture  # noqa: E402
 from gansynth_training.models import MNIST_Z, mnist_dcgan_generator  # noqa: E402
+from gansynth_training.runlog import provenance  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -31,15 +32,11 @@ def main(argv=None) -> None:
     G = mnist_dcgan_generator()
     G.load_state_dict(ck["G"])
     G.eval()
-    epochs = int(ck["epochs_completed"])
-    partial = ck.get("iter_in_epoch", 0)
-    commands = ck.get("commands") or []
-    # The exact command line(s) that trained this checkpoint (later ones are --resume continuations).
-    command = " ; ".join(commands) if commands else None
+    epochs, trained, command = provenance(ck)
     desc = ("DCGAN generator for 28x28 handwritten digits, trained on the MNIST training set: "
             "z (100, standard normal) -> linear 6272 -> BN -> ReLU -> 128x7x7 -> transposed conv 64x14x14 -> BN -> "
             "ReLU -> transposed conv 1x28x28 -> tanh. "
-            f"Trained {epochs} epochs{f' + {partial} iterations' if partial else ''} on 2 CPU cores. "
+            f"Trained {trained} on 2 CPU cores. "
             "Weights licensed CC-BY-SA-3.0, following the MNIST data set's license.")
 
     nodes = sequential_to_nodes(G)

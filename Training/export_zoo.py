@@ -24,6 +24,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from gansynth_training.export import forward_nodes, read_generator, sequential_to_nodes, write_generator  # noqa
 from gansynth_training.fixtures import latent_z, write_fixture  # noqa: E402
+from gansynth_training.runlog import provenance  # noqa: E402
 from gansynth_training.zoo import SPECS, build_generator  # noqa: E402
 
 FIXTURE_LABELS = [0, 3, 7, 9]
@@ -88,12 +89,9 @@ def main(argv=None) -> None:
     G = build_generator(spec)
     G.load_state_dict(ck["G"])
     G.eval()
-    epochs = int(ck["epochs_completed"])
-    partial = ck.get("iter_in_epoch", 0)
-    commands = ck.get("commands") or []
-    command = " ; ".join(commands) if commands else None
+    epochs, trained, command = provenance(ck)
     hours = ck.get("train_seconds", 0.0) / 3600
-    desc = (spec.description + f" Trained {epochs} epochs{f' + {partial} iterations' if partial else ''} "
+    desc = (spec.description + f" Trained {trained} "
             f"({hours:.1f} h) on 2 CPU cores. Weights licensed {spec.license}.")
 
     nodes = sequential_to_nodes(G.body, head=G.head_nodes())

@@ -33,8 +33,8 @@ sys.path.insert(0, HERE)
 from gansynth_training.fixtures import latent_z  # noqa: E402
 from gansynth_training.png import grid, write_png  # noqa: E402
 from gansynth_training.runlog import atomic_save, log  # noqa: E402
-from gansynth_training.zoo import (DEFAULT_DATA, SPECS, build_discriminator, build_generator,  # noqa: E402
-                                   init_weights, load_dataset)
+from gansynth_training.models import dcgan_init  # noqa: E402
+from gansynth_training.zoo import DEFAULT_DATA, SPECS, build_discriminator, build_generator, load_dataset  # noqa: E402
 
 INFO_CONT_WEIGHT = 0.1
 AC_WEIGHT = 1.0
@@ -105,8 +105,8 @@ def main(argv=None) -> None:
     G = build_generator(spec)
     D = build_discriminator(spec)
     if spec.name != "mnist-gan":  # the MLP GAN keeps PyTorch's default (fan-in scaled) init; N(0, 0.02) starves it
-        init_weights(G)
-        init_weights(D)
+        dcgan_init(G)
+        dcgan_init(D)
     optG = torch.optim.Adam(G.parameters(), lr=spec.lr_g, betas=spec.betas)
     optD = torch.optim.Adam(D.parameters(), lr=spec.lr_d, betas=spec.betas)
     fixed, nrow = fixed_inputs(spec, 10)

@@ -35,9 +35,10 @@ def mnist_dcgan_discriminator() -> nn.Sequential:
 
 
 def dcgan_init(module: nn.Module) -> None:
-    """DCGAN init: conv/linear weights N(0, 0.02), BN weight N(1, 0.02), biases 0."""
+    """DCGAN init: conv/linear weights N(0, 0.02), BN weight N(1, 0.02), biases 0 (spectrally normalised layers
+    keep PyTorch's default init)."""
     for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)) and not hasattr(m, "parametrizations"):
             nn.init.normal_(m.weight, 0.0, 0.02)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)

@@ -20,3 +20,13 @@ def atomic_save(obj, path: str) -> None:
     tmp = path + ".tmp"
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def provenance(ck: dict) -> tuple[int, str, str | None]:
+    """What a checkpoint says about its training: epochs completed, "N epochs[ + M iterations]", and the exact
+    command line(s) that trained it joined by " ; " (later ones are --resume continuations), or None."""
+    epochs = int(ck["epochs_completed"])
+    partial = ck.get("iter_in_epoch", 0)
+    commands = ck.get("commands") or []
+    return (epochs, f"{epochs} epochs{f' + {partial} iterations' if partial else ''}",
+            " ; ".join(commands) if commands else None)

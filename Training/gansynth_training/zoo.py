@@ -299,19 +299,6 @@ def build_discriminator(spec: Spec) -> nn.Module:
     return MLPDiscriminator() if spec.name == "mnist-gan" else ConvDiscriminator(spec)
 
 
-def init_weights(module: nn.Module) -> None:
-    """DCGAN init: conv/linear weights N(0, 0.02), BN weight N(1, 0.02), biases 0 (spectrally normalised layers
-    keep PyTorch's default init)."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)) and not hasattr(m, "parametrizations"):
-            nn.init.normal_(m.weight, 0.0, 0.02)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            nn.init.normal_(m.weight, 1.0, 0.02)
-            nn.init.zeros_(m.bias)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Data
 
