@@ -3,10 +3,10 @@
 // it. Prints GFLOP/s (2 flops per lane per FMA) for the thread count given (default 1), best of 5 runs.
 //   gcc -O2 -mavx512f -mfma -pthread Benchmarks/fmapeak.c -o fmapeak && ./fmapeak 2 && ./fmapeak 2 avx2
 #include <immintrin.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "probe_threads.h"
 
 #define ITERS 10000000L
 static volatile float sink;
@@ -52,26 +52,11 @@ static void *work(void *arg) {
     return NULL;
 }
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 1;
     if (threads < 1 || threads > 256) return 2;
     void *(*fn)(void *) = argc > 2 && argv[2][0] == 'a' ? work256 : work;
-    pthread_t th[256];
-    double best = 0;
-    for (int run = 0; run < 5; run++) {
-        double t0 = now();
-        for (int i = 0; i < threads; i++) pthread_create(&th[i], NULL, fn, NULL);
-        for (int i = 0; i < threads; i++) pthread_join(th[i], NULL);
-        double dt = now() - t0;
-        double flops = (double)threads * ITERS * 16 * 16 * 2;
-        if (flops / dt > best) best = flops / dt;
-    }
-    printf("%.1f GFLOP/s\n", best / 1e9);
+    double flops = (double)threads * ITERS * 16 * 16 * 2;
+    printf("%.1f GFLOP/s\n", flops / probe_best_seconds(threads, fn) / 1e9);
     return 0;
 }

@@ -3,10 +3,10 @@
 // 1 reads its weights. Prints GB/s, best of 5 runs.
 //   gcc -O2 -mavx512f -pthread Benchmarks/membw.c -o membw && ./membw 2 10
 #include <immintrin.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
+
+#include "probe_threads.h"
 
 static size_t per_thread;  // floats
 static int reps;
@@ -27,12 +27,6 @@ static void *work(void *arg) {
     return NULL;
 }
 
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
-
 int main(int argc, char **argv) {
     int threads = argc > 1 ? atoi(argv[1]) : 1;
     double mib = argc > 2 ? atof(argv[2]) : 10;
@@ -41,15 +35,7 @@ int main(int argc, char **argv) {
     buf = aligned_alloc(64, per_thread * threads * 4);
     for (size_t i = 0; i < per_thread * threads; i++) buf[i] = 1e-9f * (float)(i & 1023);
     reps = (int)(2e9 / (per_thread * threads * 4)) + 1;
-    pthread_t th[64];
-    double best = 0;
-    for (int run = 0; run < 5; run++) {
-        double t0 = now();
-        for (long i = 0; i < threads; i++) pthread_create(&th[i], NULL, work, (void *)i);
-        for (int i = 0; i < threads; i++) pthread_join(th[i], NULL);
-        double gbs = (double)per_thread * threads * 4 * reps / (now() - t0) / 1e9;
-        if (gbs > best) best = gbs;
-    }
-    printf("%.1f GB/s\n", best);
+    double bytes = (double)per_thread * threads * 4 * reps;
+    printf("%.1f GB/s\n", bytes / probe_best_seconds(threads, work) / 1e9);
     return 0;
 }
