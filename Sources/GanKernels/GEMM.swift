@@ -12,6 +12,8 @@
 // layers at batch 1–3) run as matrix–vector products instead, vectorized across rows (over Aᵀ in 16-row slabs, or
 // over the 6-row panels for layers too large for a second copy), so a 16-wide panel is not filled with zeros.
 
+import CTileKernels
+
 /// Shapes: A (M, K) row-major with row stride K; B (K, N) row-major with row stride `ldb`;
 /// C (M, N) row-major with row stride `ldc`; bias (M) or nil.
 public struct GEMMOperands {
@@ -171,7 +173,7 @@ func gemm<Operands: TileOperands>(_ operands: Operands, bias: UnsafePointer<Floa
     let panels = (n + panelWidth - 1) / panelWidth
     tiles.withUnsafeBufferPointer { tiles in
         let job = UncheckedSendable(TiledProduct(operands: operands, tiles: tiles.baseAddress!, bias: bias,
-                                                 activation: activation))
+                                                 activation: activation, kernel: parallelism.tiles))
         // Split rows when A is the larger operand and there are enough tiles to go round: each thread then reads only
         // its part of A (a thread given columns streams all of A; for a 26 MB A at 64 columns that doubled the
         // memory traffic). Otherwise split columns when there are enough panels, else rows.
@@ -245,13 +247,16 @@ private struct TiledProduct<Operands: TileOperands> {
     let tiles: UnsafePointer<(group: Int, tile: Int)>   // every 6-row tile of every group, group by group
     let bias: UnsafePointer<Float>?
     let activation: Activation
+    let kernel: TileKernel
 
     func run(panels: Range<Int>, tiles range: Range<Int>) {
         var maxDepth = 1
         for g in 0..<operands.groups { maxDepth = max(maxDepth, operands.depth(g)) }
-        let panel = UnsafeMutablePointer<Float>.allocate(capacity: maxDepth * panelWidth)  // (K, 16)
-        let sums = UnsafeMutablePointer<Float>.allocate(capacity: tileRows * panelWidth)   // (6, 16)
+        let rowStep = kernel.rowPanels, columnStep = kernel.columnPanels
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: columnStep * maxDepth * panelWidth)  // (K, 16) each
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: sumsRows * sumsStride)  // (12, 32)
         defer { panel.deallocate(); sums.deallocate() }
+        let nextPanel = panel + maxDepth * panelWidth
         // Tiles are taken in blocks whose packed A (up to 768 KiB, most of a Zen 4 core's 1 MiB L2) stays in L2 while
         // every panel of B streams past it: without blocks, a large layer (A of several MB) would re-read A from
         // memory for each 16 columns; with smaller blocks, gathered panels (sub-pixel phases) are gathered again
@@ -263,35 +268,59 @@ private struct TiledProduct<Operands: TileOperands> {
                 bytes += operands.depth(tiles[blockEnd].group) * tileRows * 4
                 blockEnd += 1
             }
-            for q in panels {
+            var q = panels.lowerBound
+            while q < panels.upperBound {
+                let columnPanels = min(columnStep, panels.upperBound - q)
                 let j0 = q * panelWidth
-                let width = min(panelWidth, operands.columns - j0)
+                let width0 = min(panelWidth, operands.columns - j0)
+                let width1 = columnPanels == 2 ? min(panelWidth, operands.columns - j0 - panelWidth) : 0
                 var t = blockStart
                 while t < blockEnd {
                     let g = tiles[t].group
-                    operands.pack(panel, group: g, from: j0, width: width)
-                    let columns = operands.columns(group: g, from: j0, width: width)
+                    operands.pack(panel, group: g, from: j0, width: width0)
+                    let columns0 = operands.columns(group: g, from: j0, width: width0)
+                    var columns1 = columns0
+                    if columnPanels == 2 {
+                        operands.pack(nextPanel, group: g, from: j0 + panelWidth, width: width1)
+                        columns1 = operands.columns(group: g, from: j0 + panelWidth, width: width1)
+                    }
                     let a = operands.weights(g), k = operands.depth(g), m = operands.rows(g)
                     while t < blockEnd && tiles[t].group == g {
                         let i = tiles[t].tile * tileRows
-                        multiplyTile(a + i * k, panel, k: k, into: sums)
-                        let raw = UnsafeRawPointer(sums)
-                        for r in 0..<min(tileRows, m - i) {
-                            let v = raw.loadUnaligned(fromByteOffset: r * panelWidth * 4, as: Vector.self)
-                            operands.store(activate(v + (bias?[i + r] ?? 0), activation), group: g, row: i + r,
-                                           columns: columns, width: width)
+                        let rowPanels = rowStep == 2 && t + 1 < blockEnd && tiles[t + 1].group == g ? 2 : 1
+                        if kernel == .avx512 {
+                            gs_tile_avx512(a + i * k, panel, nextPanel, k, Int32(rowPanels), Int32(columnPanels), sums)
+                        } else {
+                            multiplyTile(a + i * k, panel, k: k, into: sums)
                         }
-                        t += 1
+                        let raw = UnsafeRawPointer(sums)
+                        for r in 0..<min(rowPanels * tileRows, m - i) {
+                            let b = bias?[i + r] ?? 0
+                            let v0 = raw.loadUnaligned(fromByteOffset: r * sumsStride * 4, as: Vector.self)
+                            operands.store(activate(v0 + b, activation), group: g, row: i + r, columns: columns0,
+                                           width: width0)
+                            if columnPanels == 2 {
+                                let v1 = raw.loadUnaligned(fromByteOffset: (r * sumsStride + panelWidth) * 4, as: Vector.self)
+                                operands.store(activate(v1 + b, activation), group: g, row: i + r, columns: columns1,
+                                               width: width1)
+                            }
+                        }
+                        t += rowPanels
                     }
                 }
+                q += columnPanels
             }
             blockStart = blockEnd
         }
     }
 }
 
-/// sums (6, 16) = one 6×16 block of A·B over all of K: twelve 8-wide accumulators, the most AVX2's sixteen
-/// registers hold with a B row and a broadcast. Kept out of line so that no caller's state competes for registers.
+/// The tiles' results, (12, 32) row-major: the AVX-512 tile fills all of it, the portable one the top-left 6 × 16.
+private let sumsRows = 2 * tileRows, sumsStride = 2 * panelWidth
+
+/// sums (6, 16) = one 6×16 block of A·B over all of K (row stride `sumsStride`): twelve 8-wide accumulators, the
+/// most AVX2's sixteen registers hold with a B row and a broadcast. Kept out of line so that no caller's state
+/// competes for registers. The AVX-512 twin, up to 12 × 32, is gs_tile_avx512 (CTileKernels).
 @inline(never)
 private func multiplyTile(_ a: UnsafePointer<Float>, _ panel: UnsafePointer<Float>, k: Int,
                           into sums: UnsafeMutablePointer<Float>) {
@@ -309,12 +338,12 @@ private func multiplyTile(_ a: UnsafePointer<Float>, _ panel: UnsafePointer<Floa
         ap += tileRows
     }
     let out = UnsafeMutableRawPointer(sums)
-    out.storeBytes(of: c0, toByteOffset: 0 * panelWidth * 4, as: Vector.self)
-    out.storeBytes(of: c1, toByteOffset: 1 * panelWidth * 4, as: Vector.self)
-    out.storeBytes(of: c2, toByteOffset: 2 * panelWidth * 4, as: Vector.self)
-    out.storeBytes(of: c3, toByteOffset: 3 * panelWidth * 4, as: Vector.self)
-    out.storeBytes(of: c4, toByteOffset: 4 * panelWidth * 4, as: Vector.self)
-    out.storeBytes(of: c5, toByteOffset: 5 * panelWidth * 4, as: Vector.self)
+    out.storeBytes(of: c0, toByteOffset: 0 * sumsStride * 4, as: Vector.self)
+    out.storeBytes(of: c1, toByteOffset: 1 * sumsStride * 4, as: Vector.self)
+    out.storeBytes(of: c2, toByteOffset: 2 * sumsStride * 4, as: Vector.self)
+    out.storeBytes(of: c3, toByteOffset: 3 * sumsStride * 4, as: Vector.self)
+    out.storeBytes(of: c4, toByteOffset: 4 * sumsStride * 4, as: Vector.self)
+    out.storeBytes(of: c5, toByteOffset: 5 * sumsStride * 4, as: Vector.self)
 }
 
 /// Rows 16·blocks of every column of C, over Aᵀ's 16-row slabs: each lane's sum runs over k in order, as in the

@@ -1,13 +1,17 @@
 // Splits a kernel's independent pieces of work over threads. Pieces never share an output element, and
 // each element is computed by the same instruction sequence whichever thread runs it, so results do not
-// depend on the thread count. The threads are a WorkerPool's.
+// depend on the thread count. The threads are a WorkerPool's. Which register tile the products run on goes with
+// them: how the work runs on this machine, never what it computes.
 
 public struct Parallelism: Sendable {
     public let threads: Int
+    public let tiles: TileKernel
 
-    public init(threads: Int) {
+    public init(threads: Int, tiles: TileKernel = .fastest) {
         precondition(threads >= 1, "thread count must be at least 1")
+        precondition(tiles.isAvailable, "the \(tiles) tile needs a CPU feature this machine lacks")
         self.threads = threads
+        self.tiles = tiles
     }
 
     public static let serial = Parallelism(threads: 1)

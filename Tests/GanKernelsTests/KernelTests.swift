@@ -24,29 +24,32 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
 
 @Suite struct GEMMTests {
     // Shapes with N < 4 take the matrix-vector path (over Aᵀ; over the packed panels when A is over 4 MiB, as the
-    // last two), the others the 6x16 tiles; all must equal the reference.
+    // last two), the others the register tiles, every tile this CPU runs (the AVX-512 one's 12x32, 6x32, 12x16 and
+    // 6x16 shapes at the ragged edges: odd numbers of row tiles and column panels); all must equal the reference.
+    static let tileKernels = TileKernel.allCases.filter(\.isAvailable)
+
     @Test(arguments: [(1, 1, 1), (3, 17, 5), (4, 16, 8), (9, 33, 31), (64, 100, 128), (7, 1, 300), (37, 3, 20), (100, 2, 7),
-                      (1101, 1, 1000), (1101, 3, 1000)])
+                      (13, 47, 9), (24, 64, 50), (30, 80, 17), (1101, 1, 1000), (1101, 3, 1000)])
     func fastIsBitIdenticalToReference(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var rng = SeededGenerator(state: UInt64(m * 1000 + n * 10 + k))
         let a = randomFloats(m * k, &rng), b = randomFloats(k * n, &rng), bias = randomFloats(m, &rng)
         for activation in [Activation.identity, .relu, .leakyReLU(slope: 0.2), .tanh, .sigmoid] {
-            for threads in [1, 2, 3] {
+            for threads in [1, 2, 3] { for tiles in Self.tileKernels {
                 var fast = [Float](repeating: .nan, count: m * n), slow = fast
                 a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in
                     fast.withUnsafeMutableBufferPointer { c in
                         gemm(GEMMOperands(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, ldb: n, c: c.baseAddress!,
                                           ldc: n, bias: bias.baseAddress!, activation: activation),
-                             parallelism: Parallelism(threads: threads))
+                             parallelism: Parallelism(threads: threads, tiles: tiles))
                     }
                     slow.withUnsafeMutableBufferPointer { c in
                         gemmReference(GEMMOperands(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, ldb: n,
                                                    c: c.baseAddress!, ldc: n, bias: bias.baseAddress!, activation: activation))
                     }
                 }}}
-                #expect(fast == slow, "\(shape) \(activation) threads \(threads)")
-            }
+                #expect(fast == slow, "\(shape) \(activation) threads \(threads) tiles \(tiles)")
+            }}
         }
     }
 
@@ -140,6 +143,9 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
          .subPixel),
         (ConvGeometry(inChannels: 3, outChannels: 9, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 5, inWidth: 19),
          .subPixel),
+        // Phases of 30 rows (two and a half pairs of row tiles) and 5 column panels (two pairs and one).
+        (ConvGeometry(inChannels: 8, outChannels: 30, kernel: 4, stride: 2, padding: 1, batch: 1, inHeight: 9, inWidth: 8),
+         .subPixel),
     ]
 
     @Test(arguments: transposedCases)
@@ -155,14 +161,14 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         var slow = [Float](repeating: .nan, count: count)
         convTranspose2dReference(g, x: x, weight: w, bias: bias, activation: .tanh, y: &slow)
         var first: [Float] = []
-        for threads in [1, 3] {
+        for threads in [1, 3] { for tiles in GEMMTests.tileKernels {
             var fast = [Float](repeating: .nan, count: count)
             var scratch = [Float](repeating: 0, count: max(layer.scratchCount(g), 1))
             layer.apply(g, x: x, bias: bias, activation: .tanh, y: &fast, scratch: &scratch,
-                        parallelism: Parallelism(threads: threads))
-            #expect(maxAbs(fast, slow) < 1e-5, "\(g) \(method) threads \(threads)")
-            if first.isEmpty { first = fast } else { #expect(fast == first, "bits depend on the thread count") }
-        }
+                        parallelism: Parallelism(threads: threads, tiles: tiles))
+            #expect(maxAbs(fast, slow) < 1e-5, "\(g) \(method) threads \(threads) tiles \(tiles)")
+            if first.isEmpty { first = fast } else { #expect(fast == first, "bits depend on the thread count or tile") }
+        }}
     }
 
     @Test func dcganLayersTakeTheSubPixelWay() {

@@ -89,5 +89,9 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         let pairs = f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2), chunkSize: 2)
         #expect(whole == single)
         #expect(whole == pairs)
+        for tiles in TileKernel.allCases where tiles.isAvailable {
+            #expect(f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles), chunkSize: 5) == whole,
+                    "\(tiles) tile")
+        }
     }
 }

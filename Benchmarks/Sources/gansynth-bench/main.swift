@@ -1,9 +1,11 @@
 // Plain throughput harness for gansynth's inference core (`Generator.generate`), one JSON object per line:
 //   gansynth-bench [MODEL.gguf ...] [--threads 1,2] [--batches 1,64,256] [--seconds 1.0] [--chunk N]
+//                  [--tiles portable|avx512]
 // With no model, every model of benchmarkModelPaths(). Each configuration: 3 warm-up calls, then calls until
 // `seconds` have passed (at least 5); images/s = batch / median call time. Rows with engine "gansynth" call
 // `generate` with the whole batch as one chunk (chunkSize = batch; --chunk N overrides); for batches above 64,
-// rows with engine "gansynth-chunk64" add the library's default chunkSize (64 images at a time).
+// rows with engine "gansynth-chunk64" add the library's default chunkSize (64 images at a time). --tiles picks the
+// GEMM's register tile (default: the widest this CPU runs), to measure one against the other.
 
 import BenchSupport
 import Foundation
@@ -19,6 +21,7 @@ var paths: [String] = []
 var threads = defaultThreads, batches = defaultBatches
 var seconds = 1.0
 var chunkOverride: Int?
+var tiles = TileKernel.fastest
 var args = CommandLine.arguments.dropFirst()
 func intList(_ s: String?) -> [Int] {
     guard let s, case let v = s.split(separator: ",").compactMap({ Int($0) }), !v.isEmpty, v.allSatisfy({ $0 > 0 })
@@ -33,8 +36,13 @@ while let a = args.popFirst() {
         guard let v = Double(args.popFirst() ?? ""), v >= 0 else { fail("--seconds needs a number") }
         seconds = v
     case "--chunk": chunkOverride = intList(args.popFirst()).first
+    case "--tiles":
+        guard let v = args.popFirst().flatMap(TileKernel.init(rawValue:)), v.isAvailable else {
+            fail("--tiles needs one of \(TileKernel.allCases.filter(\.isAvailable).map(\.rawValue))")
+        }
+        tiles = v
     case "-h", "--help":
-        print("usage: gansynth-bench [MODEL.gguf ...] [--threads 1,2] [--batches 1,64,256] [--seconds S] [--chunk N]")
+        print("usage: gansynth-bench [MODEL.gguf ...] [--threads 1,2] [--batches 1,64,256] [--seconds S] [--chunk N] [--tiles T]")
         exit(0)
     default:
         if a.hasPrefix("-") { fail("unknown option \(a)") }
@@ -49,7 +57,7 @@ for path in paths {
     do { generator = try Generator(path: path) } catch { fail("\(path): \(error)") }
     let macs = generator.macsPerImage
     for t in threads {
-        let par = Parallelism(threads: t)
+        let par = Parallelism(threads: t, tiles: tiles)
         for b in batches {
             let inputs = benchmarkInputs(for: generator, count: b)
             var variants = [("gansynth", chunkOverride ?? b)]
@@ -63,7 +71,7 @@ for path in paths {
             let share = gflops / (peak[t] ?? 116 * Double(t))
             FileHandle.standardOutput.write(("""
                 {"engine": "\(engine)", "model": "\(modelName(path))", "threads": \(t), "batch": \(b), \
-                "chunk": \(chunk), "seconds_per_call": \(timing.median), "best_seconds_per_call": \(timing.minimum), \
+                "chunk": \(chunk), "tiles": "\(tiles)", "seconds_per_call": \(timing.median), "best_seconds_per_call": \(timing.minimum), \
                 "runs": \(timing.runs), "images_per_s": \(ips), "gflops": \(gflops), "macs_per_image": \(macs), \
                 "peak_share": \(share)}
 

@@ -1,0 +1,32 @@
+// gs_tiles.h: the AVX-512 register tile of gansynth's GEMM, for CPUs that have it (checked at run time).
+//
+// Swift cannot compile one function for AVX-512 and the rest of a module for AVX2, so this tile lives in C with a
+// per-function target attribute. It computes exactly what the portable 6x16 tile computes (each output element
+// acc = fma(a[m,k], b[k,n], acc) over k in order, one rounding per step), so images are bit-identical whichever
+// tile runs; only the number of rows and columns done at once differs.
+//
+// Operands, in the packing of GanKernels/GEMM.swift:
+//   a      packed A: row panels of (k, 6) floats, one after another; rowPanels (1 or 2) consecutive panels are read
+//   b0, b1 B panels of (k, 16) floats; b1 is read only when columnPanels == 2
+//   sums   (12, 32) floats, row-major: rows 0-5 from the first A panel, 6-11 from the second; columns 0-15 from b0,
+//          16-31 from b1. Entries of panels not asked for are left untouched.
+
+#ifndef GS_TILES_H
+#define GS_TILES_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 if this CPU and OS run AVX-512F (and so gs_tile_avx512), 0 otherwise (and on every CPU that is not x86-64).
+int gs_tile_avx512_available(void);
+
+/// One tile of up to 12 x 32 outputs over all k. Call only where gs_tile_avx512_available() is 1.
+void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columnPanels,
+                    float *sums);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
