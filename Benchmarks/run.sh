@@ -6,9 +6,10 @@
 # make_models.py when missing), or the paths given. Steps: build gansynth-bench (release), export every model to
 # ONNX and check PyTorch/ONNX Runtime against the reference forward pass, then per model, in one window with the
 # background jobs paused (PAUSE_PATTERN, default the training/fuzzing jobs; SIGSTOP, always SIGCONT after, also on
-# failure): gansynth, ONNX Runtime and PyTorch, threads x batches, each configuration 3 warm-up calls then the
-# median of >= 5 calls over >= SECONDS_PER seconds. An FMA-peak probe runs in the first window. Raw results go to
-# Benchmarks/results/run-DATE.jsonl; the combined table and the target check are printed (report.py).
+# failure): ROUNDS (default 3) rounds of gansynth, ONNX Runtime and PyTorch, threads x batches, each configuration
+# 3 warm-up calls then the median of >= 5 calls over >= SECONDS_PER seconds; each engine's best round is reported.
+# An FMA-peak probe runs in the first window. Raw results go to Benchmarks/results/run-DATE.jsonl; the combined
+# table and the target check are printed (report.py).
 # Needs: swift, gcc, python3 with torch, numpy, gguf, onnx, onnxruntime (pip install onnx onnxruntime).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,6 +17,10 @@ root=$(dirname "$here")
 threads=${THREADS:-1,2}
 batches=${BATCHES:-1,64,256}
 secs=${SECONDS_PER:-1.0}
+# Rounds of all engines, one after the other, per window; the report keeps each engine's best round. This machine
+# (a KVM guest) has minutes in which every engine's 2-thread figures drop by a quarter: with one round, a ratio
+# could compare one engine's slow minute with another's fast one.
+rounds=${ROUNDS:-3}
 pattern=${PAUSE_PATTERN:-train_zoo|train_mnist|evaluate.py|gansynth-fuzz}
 mkdir -p "$here/results"
 out="$here/results/run-$(date +%Y%m%d-%H%M%S).jsonl"
@@ -94,8 +99,10 @@ for m in "${models[@]}"; do
         tmp=$(mktemp)
         b0=$(busy_ticks); child_ticks; c0=$ticks; t0=$(date +%s.%N)
         if [ $first = 1 ]; then python3 "$here/peers.py" peak --threads "$threads" >>"$tmp"; fi
-        "$bench" "$m" --threads "$threads" --batches "$batches" --seconds "$secs" >>"$tmp"
-        python3 -W ignore "$here/peers.py" time "$m" --threads "$threads" --batches "$batches" --seconds "$secs" >>"$tmp"
+        for round in $(seq "$rounds"); do
+            "$bench" "$m" --threads "$threads" --batches "$batches" --seconds "$secs" >>"$tmp"
+            python3 -W ignore "$here/peers.py" time "$m" --threads "$threads" --batches "$batches" --seconds "$secs" >>"$tmp"
+        done
         b1=$(busy_ticks); child_ticks; c1=$ticks; t1=$(date +%s.%N)
         resume
         others=$(awk -v b="$((b1 - b0))" -v c="$((c1 - c0))" -v dt="$(echo "$t1 - $t0" | bc)" -v hz="$(getconf CLK_TCK)" \
