@@ -87,7 +87,19 @@ public struct TransposedConvolution: Sendable {
 
     /// Floats of scratch `apply` needs for a chunk of this geometry.
     public func scratchCount(_ g: ConvGeometry) -> Int {
-        method == .subPixel ? 0 : convTranspose2dScratchCount(g)
+        guard method == .subPixel else { return convTranspose2dScratchCount(g) }
+        let columns = g.batch * g.inHeight * g.inWidth
+        return Self.gatherStride(columns: columns, inChannels: inChannels) == columns
+            ? 0 : inChannels * Self.gatherStride(columns: columns, inChannels: inChannels)
+    }
+
+    /// Distance between the input's channel rows as the sub-pixel gather reads them. A panel reads the same 16
+    /// columns of every channel; when the rows are a multiple of 8 cache lines apart (DCGAN 64's 128 × 64·16·16
+    /// input: 64 KiB apart), those reads fall into a few cache sets of L1 and L2 and evict each other, and the
+    /// gather waits on L3 or memory (ref-dcgan64's 128 → 64 layer at 56% of peak, a fifth of it in the gather).
+    /// Such an input, when larger than L1, is first copied with rows an odd number of lines apart.
+    static func gatherStride(columns: Int, inChannels: Int) -> Int {
+        columns % 128 == 0 && inChannels * columns * 4 > 32 << 10 ? columns + 16 : columns
     }
 
     /// x (Cin, B, H, W), bias (Cout) → y (Cout, B, Ho, Wo); scratch per `scratchCount`.
@@ -96,14 +108,26 @@ public struct TransposedConvolution: Sendable {
         precondition(g.inChannels == inChannels && g.outChannels == outChannels && g.kernel == kernel
                      && g.stride == stride && g.padding == padding && g.outputPadding == outputPadding)
         guard let columnWeights else {
-            subPixel(g, x: x, bias: bias, activation: activation, y: y, parallelism: parallelism)
+            let columns = g.batch * g.inHeight * g.inWidth
+            let rowStride = Self.gatherStride(columns: columns, inChannels: inChannels)
+            if rowStride != columns {
+                let io = UncheckedSendable((x, scratch))
+                parallelism.forEachSlice(of: inChannels) { channels in
+                    for ci in channels {
+                        (io.value.1 + ci * rowStride).update(from: io.value.0 + ci * columns, count: columns)
+                        (io.value.1 + ci * rowStride + columns).update(repeating: 0, count: rowStride - columns)
+                    }
+                }
+            }
+            subPixel(g, x: rowStride != columns ? UnsafePointer(scratch) : x, rowStride: rowStride, bias: bias,
+                     activation: activation, y: y, parallelism: parallelism)
             return
         }
         convTranspose2d(g, x: x, packedWeight: columnWeights, bias: bias, activation: activation, y: y,
                         scratch: scratch, parallelism: parallelism)
     }
 
-    private func subPixel(_ g: ConvGeometry, x: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    private func subPixel(_ g: ConvGeometry, x: UnsafePointer<Float>, rowStride: Int, bias: UnsafePointer<Float>?,
                           activation: Activation, y: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
         let weights = phaseWeights.map { UnsafePointer($0.panels.pointer) }
         withExtendedLifetime(self) {
@@ -114,7 +138,7 @@ public struct TransposedConvolution: Sendable {
                 let operands = SubPixelProduct(
                     x: x, y: y, inChannels: inChannels, outChannels: outChannels, stride: stride,
                     height: g.inHeight, width: g.inWidth, outHeight: g.transposedOutHeight,
-                    outWidth: g.transposedOutWidth, columns: g.batch * g.inHeight * g.inWidth,
+                    outWidth: g.transposedOutWidth, columns: g.batch * g.inHeight * g.inWidth, rowStride: rowStride,
                     planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: weights.count,
                     tapStart: tapStart.baseAddress!, dy: dy.baseAddress!, dx: dx.baseAddress!,
                     phaseWeights: weights.baseAddress!)
@@ -131,11 +155,12 @@ public struct TransposedConvolution: Sendable {
 /// reads outside the image; column (b, i, j) of C_phase is stored at output pixel (b, s·i + py, s·j + px) of each
 /// channel's plane.
 private struct SubPixelProduct: TileOperands {
-    let x: UnsafePointer<Float>          // (Cin, B·H·W)
+    let x: UnsafePointer<Float>          // (Cin, B·H·W), rows `rowStride` apart
     let y: UnsafeMutablePointer<Float>   // (Cout, B, Ho, Wo)
     let inChannels: Int, outChannels: Int, stride: Int
     let height: Int, width: Int, outHeight: Int, outWidth: Int
     let columns: Int                     // B·H·W
+    let rowStride: Int                   // ≥ columns
     let planeStride: Int                 // B·Ho·Wo
     let groups: Int
     let tapStart: UnsafePointer<Int>     // (phases + 1): phase g's taps are tapStart[g]..<tapStart[g+1]
@@ -148,7 +173,7 @@ private struct SubPixelProduct: TileOperands {
 
     @inline(__always)
     func pack(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width count: Int) {
-        let plane = height * width, total = inChannels * columns
+        let plane = height * width, total = inChannels * rowStride
         for t in tapStart[group]..<tapStart[group + 1] {
             // Lanes whose shifted pixel is inside its image (and, in a short last panel, that exist at all).
             var keep = SIMDMask<SIMD16<Int32>>(repeating: false)
@@ -160,7 +185,7 @@ private struct SubPixelProduct: TileOperands {
             let shift = dy[t] * width + dx[t]
             var dst = panel + (t - tapStart[group]) * inChannels * panelWidth
             for ci in 0..<inChannels {
-                let src = ci * columns + j0 + shift
+                let src = ci * rowStride + j0 + shift
                 if src >= 0 && src + panelWidth <= total {
                     let v = UnsafeRawPointer(x + src).loadUnaligned(as: Vector.self)
                     UnsafeMutableRawPointer(dst).storeBytes(of: Vector().replacing(with: v, where: keep), as: Vector.self)

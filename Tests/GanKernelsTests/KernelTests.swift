@@ -143,6 +143,9 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
          .subPixel),
         (ConvGeometry(inChannels: 3, outChannels: 9, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 5, inWidth: 19),
          .subPixel),
+        // An input of 8 lines per channel row, over 32 KiB: gathered from a copy with rows an odd number of lines apart.
+        (ConvGeometry(inChannels: 72, outChannels: 10, kernel: 4, stride: 2, padding: 1, batch: 2, inHeight: 8, inWidth: 8),
+         .subPixel),
         // Phases of 30 rows (two and a half pairs of row tiles) and 5 column panels (two pairs and one).
         (ConvGeometry(inChannels: 8, outChannels: 30, kernel: 4, stride: 2, padding: 1, batch: 1, inHeight: 9, inWidth: 8),
          .subPixel),
@@ -157,6 +160,7 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
                                           stride: g.stride, padding: g.padding, outputPadding: g.outputPadding,
                                           method: method)
         #expect(layer.method == method)
+        if g.inChannels == 72 { #expect(layer.scratchCount(g) == 72 * (128 + 16), "the padded copy of x") }
         let count = g.outChannels * g.batch * g.transposedOutHeight * g.transposedOutWidth
         var slow = [Float](repeating: .nan, count: count)
         convTranspose2dReference(g, x: x, weight: w, bias: bias, activation: .tanh, y: &slow)
