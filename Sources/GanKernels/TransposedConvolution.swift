@@ -240,46 +240,85 @@ public func convTranspose2dScratchCount(_ g: ConvGeometry) -> Int {
 }
 
 /// x (Cin, B, H, W), packedWeight Wᵀ (Cout·k·k, Cin, packed), bias (Cout) → y (Cout, B, Ho, Wo).
+///
+/// Batches of larger images go in pieces of a few images, each piece's column matrix scattered while it is still in
+/// L2 (a whole batch's is 12.6 MB for DCGAN 64's last layer at batch 64, written out and read back: that layer ran
+/// at 12% of peak at batch 64 and 34% at batch 1); the pieces, not the columns, are shared between threads. Small
+/// images (a DCGAN's first layer, 1×1) keep one product over the whole batch, which has the columns to fill a tile.
 public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWeight: PackedMatrix,
                             bias: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>,
                             scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
+    let plane = g.inHeight * g.inWidth, columns = g.batch * plane, rows = packedWeight.rows
+    let imagesPerPiece = max(1, (piecesColumns + plane - 1) / plane)
+    let io = UncheckedSendable((x, y, scratch, bias))
+    guard g.batch >= 2 * imagesPerPiece else {
+        gemm(packedWeight, n: columns, b: x, ldb: columns, c: scratch, ldc: columns, bias: nil, activation: .identity,
+             parallelism: parallelism)
+        parallelism.forEachSlice(of: g.outChannels) { channels in
+            let (_, y, cols, bias) = io.value
+            scatterColumns(g, cols: cols, ldc: columns, images: 0..<g.batch, channels: channels, bias: bias,
+                           activation: activation, y: y)
+        }
+        return
+    }
+    let pieces = (g.batch + imagesPerPiece - 1) / imagesPerPiece
+    let serial = Parallelism(threads: 1, tiles: parallelism.tiles)
+    withExtendedLifetime(packedWeight) {
+        let weights = UncheckedSendable(packedWeight)
+        parallelism.forEachSlice(of: pieces) { slice in
+            let (x, y, scratch, bias) = io.value
+            for piece in slice {
+                let images = (piece * imagesPerPiece)..<min(g.batch, (piece + 1) * imagesPerPiece)
+                let n = images.count * plane
+                // Each piece's columns in its own part of the scratch, (rows, n): pieces on other threads never meet.
+                let cols = scratch + images.lowerBound * plane * rows
+                gemm(weights.value, n: n, b: x + images.lowerBound * plane, ldb: columns, c: cols, ldc: n, bias: nil,
+                     activation: .identity, parallelism: serial)
+                scatterColumns(g, cols: cols - images.lowerBound * plane, ldc: n, images: images,
+                               channels: 0..<g.outChannels, bias: bias, activation: activation, y: y)
+            }
+        }
+    }
+}
+
+/// GEMM columns per piece of images in `convTranspose2d`: enough for 16 panels of 16.
+private let piecesColumns = 256
+
+/// col2im for `images` and `channels`: y[co, b] = act(bias + Σ over (ky, kx), in that order, of the column rows
+/// (co, ky, kx) shifted into place). Column (b, iy, ix) of cols is at cols[row · ldc + b·H·W + iy·W + ix].
+private func scatterColumns(_ g: ConvGeometry, cols: UnsafePointer<Float>, ldc: Int, images: Range<Int>,
+                            channels: Range<Int>, bias: UnsafePointer<Float>?, activation: Activation,
+                            y: UnsafeMutablePointer<Float>) {
     let k = g.kernel, hi = g.inHeight, wi = g.inWidth
     let ho = g.transposedOutHeight, wo = g.transposedOutWidth
-    let columns = g.batch * hi * wi
-    gemm(packedWeight, n: columns, b: x, ldb: columns, c: scratch, ldc: columns, bias: nil, activation: .identity,
-         parallelism: parallelism)
-    let io = UncheckedSendable((scratch, y, bias))
-    parallelism.forEachSlice(of: g.outChannels) { channels in
-        let (cols, y, bias) = io.value
-        for co in channels {
-            let plane = y + co * g.batch * ho * wo
-            plane.update(repeating: 0, count: g.batch * ho * wo)
-            // Image by image, so the output plane being summed into stays in L1 across all k·k taps; each output
-            // still receives its taps in (ky, kx) order.
-            for b in 0..<g.batch {
-                let dst = plane + b * ho * wo
-                for ky in 0..<k {
-                    // Input rows iy whose tap ky lands inside the output: 0 ≤ iy·s − p + ky < ho.
-                    let iyLow = max(0, (g.padding - ky + g.stride - 1) / g.stride)
-                    let iyHigh = min(hi, (ho - 1 + g.padding - ky) / g.stride + 1)
-                    for kx in 0..<k {
-                        let ixLow = max(0, (g.padding - kx + g.stride - 1) / g.stride)
-                        let ixHigh = min(wi, (wo - 1 + g.padding - kx) / g.stride + 1)
-                        guard iyLow < iyHigh, ixLow < ixHigh else { continue }
-                        let src = cols + ((co * k + ky) * k + kx) * columns + b * hi * wi
-                        for iy in iyLow..<iyHigh {
-                            let s = src + iy * wi
-                            let d = dst + (iy * g.stride - g.padding + ky) * wo - g.padding + kx
-                            if g.stride == 2 {
-                                for ix in ixLow..<ixHigh { d[2 * ix] += s[ix] }
-                            } else {
-                                for ix in ixLow..<ixHigh { d[ix * g.stride] += s[ix] }
-                            }
+    for co in channels {
+        let plane = y + co * g.batch * ho * wo
+        // Image by image, so the output plane being summed into stays in L1 across all k·k taps; each output
+        // still receives its taps in (ky, kx) order.
+        for b in images {
+            let dst = plane + b * ho * wo
+            dst.update(repeating: 0, count: ho * wo)
+            for ky in 0..<k {
+                // Input rows iy whose tap ky lands inside the output: 0 ≤ iy·s − p + ky < ho.
+                let iyLow = max(0, (g.padding - ky + g.stride - 1) / g.stride)
+                let iyHigh = min(hi, (ho - 1 + g.padding - ky) / g.stride + 1)
+                for kx in 0..<k {
+                    let ixLow = max(0, (g.padding - kx + g.stride - 1) / g.stride)
+                    let ixHigh = min(wi, (wo - 1 + g.padding - kx) / g.stride + 1)
+                    guard iyLow < iyHigh, ixLow < ixHigh else { continue }
+                    let src = cols + ((co * k + ky) * k + kx) * ldc + b * hi * wi
+                    for iy in iyLow..<iyHigh {
+                        let s = src + iy * wi
+                        let d = dst + (iy * g.stride - g.padding + ky) * wo - g.padding + kx
+                        if g.stride == 2 {
+                            for ix in ixLow..<ixHigh { d[2 * ix] += s[ix] }
+                        } else {
+                            for ix in ixLow..<ixHigh { d[ix * g.stride] += s[ix] }
                         }
                     }
                 }
             }
-            applyAffineActivation(plane, count: g.batch * ho * wo, scale: 1, shift: bias?[co] ?? 0, activation)
+            applyAffineActivation(dst, count: ho * wo, scale: 1, shift: bias?[co] ?? 0, activation)
         }
     }
 }

@@ -143,6 +143,11 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
          .subPixel),
         (ConvGeometry(inChannels: 3, outChannels: 9, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 5, inWidth: 19),
          .subPixel),
+        // Columns then scatter in pieces of images (1 image of 16x16; 3 images of 10x10, the last piece short).
+        (ConvGeometry(inChannels: 4, outChannels: 3, kernel: 4, stride: 2, padding: 1, batch: 3, inHeight: 16, inWidth: 16),
+         .columnsThenScatter),
+        (ConvGeometry(inChannels: 5, outChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1, batch: 7, inHeight: 10,
+                      inWidth: 10), .columnsThenScatter),
         // An input of 8 lines per channel row, over 32 KiB: gathered from a copy with rows an odd number of lines apart.
         (ConvGeometry(inChannels: 72, outChannels: 10, kernel: 4, stride: 2, padding: 1, batch: 2, inHeight: 8, inWidth: 8),
          .subPixel),
