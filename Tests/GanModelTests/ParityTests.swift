@@ -50,6 +50,10 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         let out = f.generator.generate(f.inputs)
         #expect(out.count == f.expected.count)
         #expect(maxAbsDifference(out, f.expected) <= 1e-4)
+        // Every register tile this CPU runs gives the same bits.
+        for tiles in TileKernel.allCases where tiles.isAvailable {
+            #expect(f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
+        }
     }
 
     /// Every shipped model; each must come with its PyTorch fixture.
@@ -67,6 +71,10 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         let out = f.generator.generate(f.inputs)
         #expect(out.count == f.expected.count)
         #expect(maxAbsDifference(out, f.expected) <= 1e-4)
+        // Every register tile this CPU runs gives the same bits.
+        for tiles in TileKernel.allCases where tiles.isAvailable {
+            #expect(f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
+        }
     }
 
     @Test func repeatedCallsReuseTheWorkspaceSafely() throws {
