@@ -26,7 +26,7 @@ ARCH = {
     "cifar10-cgan": "conditional DCGAN: z 128 + one-hot label → 3 transposed convs, 18 M MACs",
 }
 COMMAND = {
-    "mnist-dcgan": "`python3 Training/train_mnist_dcgan.py --data DIR --epochs 15`",
+    "mnist-dcgan": "`python3 Training/train_mnist_dcgan.py --data DIR --epochs 25`",
     "mnist-gan": "`python3 Training/train_zoo.py --model mnist-gan --epochs 150`",
     "mnist-cgan": "`python3 Training/train_zoo.py --model mnist-cgan --epochs 10`",
     "mnist-infogan": "`python3 Training/train_zoo.py --model mnist-infogan --epochs 8 --seed 1` + `export_zoo.py --weight-type q8_0`",
