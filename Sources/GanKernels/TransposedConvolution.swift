@@ -274,6 +274,8 @@ public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWe
                 let cols = scratch + images.lowerBound * plane * rows
                 gemm(weights.value, n: n, b: x + images.lowerBound * plane, ldb: columns, c: cols, ldc: n, bias: nil,
                      activation: .identity, parallelism: serial)
+                // scatterColumns finds image b's columns at b·H·W: shift the base so that the piece's first image
+                // lands on its first column.
                 scatterColumns(g, cols: cols - images.lowerBound * plane, ldc: n, images: images,
                                channels: 0..<g.outChannels, bias: bias, activation: activation, y: y)
             }
