@@ -27,7 +27,7 @@ QUEUE=(
   "mnist-cgan    10 /work/shared/datasets/mnist"
   "classifier:mnist"
   "mnist-infogan  8 /work/shared/datasets/mnist 1"   # seed 1: the best of six in a 1-2 epoch probe (eval/probe.py)
-  "mnist-gan    150 /work/shared/datasets/mnist"
+  "mnist-gan    300 /work/shared/datasets/mnist"
   "classifier:fashion"
   "fashion-cgan  12 /usr/share/datasets/fashion-mnist"
   "classifier:cifar10"
