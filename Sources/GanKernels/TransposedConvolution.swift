@@ -89,8 +89,8 @@ public struct TransposedConvolution: Sendable {
     public func scratchCount(_ g: ConvGeometry) -> Int {
         guard method == .subPixel else { return convTranspose2dScratchCount(g) }
         let columns = g.batch * g.inHeight * g.inWidth
-        return Self.gatherStride(columns: columns, inChannels: inChannels) == columns
-            ? 0 : inChannels * Self.gatherStride(columns: columns, inChannels: inChannels)
+        let rowStride = Self.gatherStride(columns: columns, inChannels: inChannels)
+        return rowStride == columns ? 0 : inChannels * rowStride
     }
 
     /// Distance between the input's channel rows as the sub-pixel gather reads them. A panel reads the same 16
