@@ -1,7 +1,7 @@
 // The AVX-512 tile: up to 24 accumulators of 16 floats (12 rows x 32 columns) in AVX-512's 32 registers. Per step
 // of k it loads two B rows and broadcasts twelve A values into 24 FMAs, half the cache traffic per FMA of the
-// 6x16 AVX2 tile (two B rows and six broadcasts per twelve 8-wide FMAs); the other shapes (6x32, 12x16, 6x16) are
-// the same loop, for the ragged edges of a product.
+// 6x16 AVX2 tile (two B rows and six broadcasts per twelve 8-wide FMAs); the other shapes (6 or 12 rows by 8, 16,
+// 24 or 32 columns) are the same loop, for the ragged edges of a product.
 
 #include "gs_tiles.h"
 
@@ -38,14 +38,55 @@ TILE(tile12x16, 12, 1)
 TILE(tile6x32, 6, 2)
 TILE(tile6x16, 6, 1)
 
-void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columnPanels,
+// A last panel with at most 8 columns in use gets an 8-wide accumulator (its first 8 columns), after FULL 16-wide
+// ones: batch 1 on 7×7 inputs (49 columns) computes 56 columns instead of 64.
+#define NARROW_TILE(NAME, ROWS, FULL)                                                                              \
+    __attribute__((target("avx512f"))) static void NAME(const float *a, const float *b0, const float *b1, long k, \
+                                                         float *sums) {                                           \
+        __m512 acc[ROWS][FULL + 1];                                                                                \
+        __m256 last[ROWS];                                                                                         \
+        for (int r = 0; r < ROWS; r++) {                                                                           \
+            for (int c = 0; c < FULL; c++) acc[r][c] = _mm512_setzero_ps();                                        \
+            last[r] = _mm256_setzero_ps();                                                                         \
+        }                                                                                                          \
+        const float *a1 = a + 6 * k, *narrow = FULL ? b1 : b0;                                                     \
+        for (long l = 0; l < k; l++) {                                                                             \
+            __m512 b = _mm512_setzero_ps();                                                                        \
+            if (FULL) b = _mm512_loadu_ps(b0 + 16 * l);                                                            \
+            __m256 bn = _mm256_loadu_ps(narrow + 16 * l);                                                          \
+            for (int r = 0; r < ROWS; r++) {                                                                       \
+                float v = r < 6 ? a[6 * l + r] : a1[6 * l + r - 6];                                                \
+                if (FULL) acc[r][0] = _mm512_fmadd_ps(_mm512_set1_ps(v), b, acc[r][0]);                            \
+                last[r] = _mm256_fmadd_ps(_mm256_set1_ps(v), bn, last[r]);                                         \
+            }                                                                                                      \
+        }                                                                                                          \
+        for (int r = 0; r < ROWS; r++) {                                                                           \
+            if (FULL) _mm512_storeu_ps(sums + 32 * r, acc[r][0]);                                                  \
+            _mm256_storeu_ps(sums + 32 * r + 16 * FULL, last[r]);                                                  \
+        }                                                                                                          \
+    }
+
+NARROW_TILE(tile12x24, 12, 1)
+NARROW_TILE(tile6x24, 6, 1)
+NARROW_TILE(tile12x8, 12, 0)
+NARROW_TILE(tile6x8, 6, 0)
+
+void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columns,
                     float *sums) {
     if (rowPanels == 2) {
-        if (columnPanels == 2) tile12x32(a, b0, b1, k, sums);
-        else tile12x16(a, b0, b1, k, sums);
+        switch (columns) {
+        case 8: tile12x8(a, b0, b1, k, sums); break;
+        case 16: tile12x16(a, b0, b1, k, sums); break;
+        case 24: tile12x24(a, b0, b1, k, sums); break;
+        default: tile12x32(a, b0, b1, k, sums); break;
+        }
     } else {
-        if (columnPanels == 2) tile6x32(a, b0, b1, k, sums);
-        else tile6x16(a, b0, b1, k, sums);
+        switch (columns) {
+        case 8: tile6x8(a, b0, b1, k, sums); break;
+        case 16: tile6x16(a, b0, b1, k, sums); break;
+        case 24: tile6x24(a, b0, b1, k, sums); break;
+        default: tile6x32(a, b0, b1, k, sums); break;
+        }
     }
 }
 
@@ -53,9 +94,9 @@ void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, in
 
 int gs_tile_avx512_available(void) { return 0; }
 
-void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columnPanels,
+void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columns,
                     float *sums) {
-    (void)a; (void)b0; (void)b1; (void)k; (void)rowPanels; (void)columnPanels; (void)sums;
+    (void)a; (void)b0; (void)b1; (void)k; (void)rowPanels; (void)columns; (void)sums;
     __builtin_trap();  // unreachable: gs_tile_avx512_available() is 0 here
 }
 

@@ -289,7 +289,9 @@ private struct TiledProduct<Operands: TileOperands> {
                         let i = tiles[t].tile * tileRows
                         let rowPanels = rowStep == 2 && t + 1 < blockEnd && tiles[t + 1].group == g ? 2 : 1
                         if kernel == .avx512 {
-                            gs_tile_avx512(a + i * k, panel, nextPanel, k, Int32(rowPanels), Int32(columnPanels), sums)
+                            // A last panel with at most 8 columns in use takes an 8-wide accumulator.
+                            let used = columnPanels == 2 ? panelWidth + width1 : width0
+                            gs_tile_avx512(a + i * k, panel, nextPanel, k, Int32(rowPanels), Int32((used + 7) / 8 * 8), sums)
                         } else {
                             multiplyTile(a + i * k, panel, k: k, into: sums)
                         }

@@ -7,9 +7,10 @@
 //
 // Operands, in the packing of GanKernels/GEMM.swift:
 //   a      packed A: row panels of (k, 6) floats, one after another; rowPanels (1 or 2) consecutive panels are read
-//   b0, b1 B panels of (k, 16) floats; b1 is read only when columnPanels == 2
+//   b0, b1 B panels of (k, 16) floats; columns (8, 16, 24 or 32) says how many of their columns are computed: 8 or 16
+//          from b0 alone, 24 or 32 from b0 and the first 8 or all 16 of b1
 //   sums   (12, 32) floats, row-major: rows 0-5 from the first A panel, 6-11 from the second; columns 0-15 from b0,
-//          16-31 from b1. Entries of panels not asked for are left untouched.
+//          16-31 from b1. Entries not computed are left untouched.
 
 #ifndef GS_TILES_H
 #define GS_TILES_H
@@ -22,7 +23,7 @@ extern "C" {
 int gs_tile_avx512_available(void);
 
 /// One tile of up to 12 x 32 outputs over all k. Call only where gs_tile_avx512_available() is 1.
-void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columnPanels,
+void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columns,
                     float *sums);
 
 #ifdef __cplusplus
