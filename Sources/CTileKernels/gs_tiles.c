@@ -13,63 +13,44 @@ int gs_tile_avx512_available(void) {
     return __builtin_cpu_supports("avx512f") ? 1 : 0;
 }
 
-#define TILE(NAME, ROWS, COLS)                                                                                     \
+// ROWS rows (6 or 12) by WIDE 16-wide columns (0-2) and NARROW (0 or 1) 8-wide one after them. The 8-wide column is
+// for a last panel with at most 8 columns in use (its first 8): batch 1 on 7×7 inputs (49 columns) computes 56
+// columns instead of 64. The loops have constant bounds, so each tile compiles to straight-line register code.
+#define TILE(NAME, ROWS, WIDE, NARROW)                                                                             \
     __attribute__((target("avx512f"))) static void NAME(const float *a, const float *b0, const float *b1, long k, \
                                                          float *sums) {                                           \
-        __m512 acc[ROWS][COLS];                                                                                    \
-        for (int r = 0; r < ROWS; r++)                                                                             \
-            for (int c = 0; c < COLS; c++) acc[r][c] = _mm512_setzero_ps();                                        \
-        const float *a1 = a + 6 * k;                                                                               \
-        for (long l = 0; l < k; l++) {                                                                             \
-            __m512 b[COLS];                                                                                        \
-            b[0] = _mm512_loadu_ps(b0 + 16 * l);                                                                   \
-            if (COLS == 2) b[COLS - 1] = _mm512_loadu_ps(b1 + 16 * l);                                             \
-            for (int r = 0; r < ROWS; r++) {                                                                       \
-                __m512 x = _mm512_set1_ps(r < 6 ? a[6 * l + r] : a1[6 * l + r - 6]);                               \
-                for (int c = 0; c < COLS; c++) acc[r][c] = _mm512_fmadd_ps(x, b[c], acc[r][c]);                    \
-            }                                                                                                      \
-        }                                                                                                          \
-        for (int r = 0; r < ROWS; r++)                                                                             \
-            for (int c = 0; c < COLS; c++) _mm512_storeu_ps(sums + 32 * r + 16 * c, acc[r][c]);                    \
-    }
-
-TILE(tile12x32, 12, 2)
-TILE(tile12x16, 12, 1)
-TILE(tile6x32, 6, 2)
-TILE(tile6x16, 6, 1)
-
-// A last panel with at most 8 columns in use gets an 8-wide accumulator (its first 8 columns), after FULL 16-wide
-// ones: batch 1 on 7×7 inputs (49 columns) computes 56 columns instead of 64.
-#define NARROW_TILE(NAME, ROWS, FULL)                                                                              \
-    __attribute__((target("avx512f"))) static void NAME(const float *a, const float *b0, const float *b1, long k, \
-                                                         float *sums) {                                           \
-        __m512 acc[ROWS][FULL + 1];                                                                                \
+        __m512 acc[ROWS][WIDE + 1];                                                                                \
         __m256 last[ROWS];                                                                                         \
         for (int r = 0; r < ROWS; r++) {                                                                           \
-            for (int c = 0; c < FULL; c++) acc[r][c] = _mm512_setzero_ps();                                        \
+            for (int c = 0; c < WIDE; c++) acc[r][c] = _mm512_setzero_ps();                                        \
             last[r] = _mm256_setzero_ps();                                                                         \
         }                                                                                                          \
-        const float *a1 = a + 6 * k, *narrow = FULL ? b1 : b0;                                                     \
+        const float *a1 = a + 6 * k, *narrow = WIDE ? b1 : b0;                                                     \
         for (long l = 0; l < k; l++) {                                                                             \
-            __m512 b = _mm512_setzero_ps();                                                                        \
-            if (FULL) b = _mm512_loadu_ps(b0 + 16 * l);                                                            \
-            __m256 bn = _mm256_loadu_ps(narrow + 16 * l);                                                          \
+            __m512 b[WIDE + 1];                                                                                    \
+            if (WIDE > 0) b[0] = _mm512_loadu_ps(b0 + 16 * l);                                                     \
+            if (WIDE > 1) b[1] = _mm512_loadu_ps(b1 + 16 * l);                                                     \
+            __m256 bn = NARROW ? _mm256_loadu_ps(narrow + 16 * l) : _mm256_setzero_ps();                           \
             for (int r = 0; r < ROWS; r++) {                                                                       \
                 float v = r < 6 ? a[6 * l + r] : a1[6 * l + r - 6];                                                \
-                if (FULL) acc[r][0] = _mm512_fmadd_ps(_mm512_set1_ps(v), b, acc[r][0]);                            \
-                last[r] = _mm256_fmadd_ps(_mm256_set1_ps(v), bn, last[r]);                                         \
+                for (int c = 0; c < WIDE; c++) acc[r][c] = _mm512_fmadd_ps(_mm512_set1_ps(v), b[c], acc[r][c]);    \
+                if (NARROW) last[r] = _mm256_fmadd_ps(_mm256_set1_ps(v), bn, last[r]);                             \
             }                                                                                                      \
         }                                                                                                          \
         for (int r = 0; r < ROWS; r++) {                                                                           \
-            if (FULL) _mm512_storeu_ps(sums + 32 * r, acc[r][0]);                                                  \
-            _mm256_storeu_ps(sums + 32 * r + 16 * FULL, last[r]);                                                  \
+            for (int c = 0; c < WIDE; c++) _mm512_storeu_ps(sums + 32 * r + 16 * c, acc[r][c]);                    \
+            if (NARROW) _mm256_storeu_ps(sums + 32 * r + 16 * WIDE, last[r]);                                      \
         }                                                                                                          \
     }
 
-NARROW_TILE(tile12x24, 12, 1)
-NARROW_TILE(tile6x24, 6, 1)
-NARROW_TILE(tile12x8, 12, 0)
-NARROW_TILE(tile6x8, 6, 0)
+TILE(tile12x32, 12, 2, 0)
+TILE(tile12x24, 12, 1, 1)
+TILE(tile12x16, 12, 1, 0)
+TILE(tile12x8, 12, 0, 1)
+TILE(tile6x32, 6, 2, 0)
+TILE(tile6x24, 6, 1, 1)
+TILE(tile6x16, 6, 1, 0)
+TILE(tile6x8, 6, 0, 1)
 
 void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columns,
                     float *sums) {
