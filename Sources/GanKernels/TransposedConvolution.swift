@@ -108,27 +108,30 @@ public struct TransposedConvolution: Sendable {
         precondition(g.inChannels == inChannels && g.outChannels == outChannels && g.kernel == kernel
                      && g.stride == stride && g.padding == padding && g.outputPadding == outputPadding)
         guard let columnWeights else {
-            let columns = g.batch * g.inHeight * g.inWidth
-            let rowStride = Self.gatherStride(columns: columns, inChannels: inChannels)
-            if rowStride != columns {
-                let io = UncheckedSendable((x, scratch))
-                parallelism.forEachSlice(of: inChannels) { channels in
-                    for ci in channels {
-                        (io.value.1 + ci * rowStride).update(from: io.value.0 + ci * columns, count: columns)
-                        (io.value.1 + ci * rowStride + columns).update(repeating: 0, count: rowStride - columns)
-                    }
-                }
-            }
-            subPixel(g, x: rowStride != columns ? UnsafePointer(scratch) : x, rowStride: rowStride, bias: bias,
-                     activation: activation, y: y, parallelism: parallelism)
+            subPixel(g, x: x, bias: bias, activation: activation, y: y, scratch: scratch, parallelism: parallelism)
             return
         }
         convTranspose2d(g, x: x, packedWeight: columnWeights, bias: bias, activation: activation, y: y,
                         scratch: scratch, parallelism: parallelism)
     }
 
-    private func subPixel(_ g: ConvGeometry, x: UnsafePointer<Float>, rowStride: Int, bias: UnsafePointer<Float>?,
-                          activation: Activation, y: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
+    private func subPixel(_ g: ConvGeometry, x input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                          activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                          parallelism: Parallelism) {
+        let columns = g.batch * g.inHeight * g.inWidth
+        let rowStride = Self.gatherStride(columns: columns, inChannels: inChannels)
+        var x = input
+        if rowStride != columns {
+            let io = UncheckedSendable((input, scratch))
+            parallelism.forEachSlice(of: inChannels) { channels in
+                let (input, scratch) = io.value
+                for ci in channels {
+                    (scratch + ci * rowStride).update(from: input + ci * columns, count: columns)
+                    (scratch + ci * rowStride + columns).update(repeating: 0, count: rowStride - columns)
+                }
+            }
+            x = UnsafePointer(scratch)
+        }
         let weights = phaseWeights.map { UnsafePointer($0.panels.pointer) }
         withExtendedLifetime(self) {
             tapStart.withUnsafeBufferPointer { tapStart in
@@ -138,7 +141,7 @@ public struct TransposedConvolution: Sendable {
                 let operands = SubPixelProduct(
                     x: x, y: y, inChannels: inChannels, outChannels: outChannels, stride: stride,
                     height: g.inHeight, width: g.inWidth, outHeight: g.transposedOutHeight,
-                    outWidth: g.transposedOutWidth, columns: g.batch * g.inHeight * g.inWidth, rowStride: rowStride,
+                    outWidth: g.transposedOutWidth, columns: columns, rowStride: rowStride,
                     planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: weights.count,
                     tapStart: tapStart.baseAddress!, dy: dy.baseAddress!, dx: dx.baseAddress!,
                     phaseWeights: weights.baseAddress!)
