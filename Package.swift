@@ -30,14 +30,14 @@ let package = Package(
     targets: [
         // MARK: Public modules
         .target(name: "GGUFFormat", swiftSettings: cpuFlags),
-        .target(name: "GanKernels", dependencies: ["CTileKernels"], swiftSettings: cpuFlags),
+        .target(name: "GanKernels", dependencies: ["CKernels"], swiftSettings: cpuFlags),
         .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels"], swiftSettings: cpuFlags),
         .target(name: "GanLatent", swiftSettings: cpuFlags),
         .target(name: "GanImage", dependencies: ["CPNGShim", "CJPEGShim"], swiftSettings: cpuFlags),
 
-        // MARK: C shims (the only code that calls setjmp/longjmp, and the one AVX-512 function)
-        // The tile is optimized in debug builds too, like the Swift numeric modules.
-        .target(name: "CTileKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
+        // MARK: C shims (the only code that calls setjmp/longjmp) and the C kernels (code for one CPU feature at a time)
+        // The kernels are optimized in debug builds too, like the Swift numeric modules.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(name: "CPNGShim", linkerSettings: [.linkedLibrary("png")]),
         .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
 

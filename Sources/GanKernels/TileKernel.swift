@@ -1,12 +1,12 @@
 // Which register tile the GEMM runs on this CPU. The tiles carry different numbers of outputs at once but compute
 // each one with the same sequence of fused multiply-adds, so every tile gives bit-identical images.
 
-import CTileKernels
+import CKernels
 
 public enum TileKernel: String, Sendable, CaseIterable {
     /// 6 rows × 16 columns in Swift SIMD (AVX2 + FMA on x86-64, NEON on arm64): every machine.
     case portable
-    /// Up to 12 rows × 32 columns in AVX-512's 32 registers (CTileKernels), on CPUs with AVX-512F.
+    /// Up to 12 rows × 32 columns in AVX-512's 32 registers (CKernels), on CPUs with AVX-512F.
     case avx512
 
     /// The widest tile this CPU runs.

@@ -1,6 +1,7 @@
 // Load-time planning: which nodes fuse into one kernel step, and the weights each step owns.
-// A linear/conv2d/conv_transpose2d node absorbs a following batch_norm (folded into its weights and bias)
-// and a following activation (applied in its epilogue) when each of them is the only reader of the node
+// A linear/conv2d/conv_transpose2d node absorbs a following batch_norm (folded into its weights and bias; a linear
+// layer's scale is applied in its epilogue instead, so its weights stay as the file stores them) and a following
+// activation (applied in its epilogue) when each of them is the only reader of the node
 // before it. What cannot fuse runs as its own step.
 
 import GanKernels
@@ -84,11 +85,14 @@ struct Planner {
             case .concat: kernel = .concat
             case .reshape(let shape): kernel = .reshape(from: inShape, to: shape)
             case .linear(let inF, let outF):
-                var weight = w(node, "weight")!, bias = w(node, "bias") ?? [Float](repeating: 0, count: outF)
+                let weight = w(node, "weight")!
+                var bias = w(node, "bias") ?? [Float](repeating: 0, count: outF)
                 let (scale, shift, act) = fuseTail()
-                if let scale, let shift { Planner.fold(&weight, &bias, scale, shift, blocksOf: inF) }
-                kernel = .linear(weight: PackedMatrix(weight, rows: outF, columns: inF, transpose: true), bias: bias,
-                                 inShape: inShape, outFeatures: outF, activation: act)
+                // A batch norm's scale stays out of the weights, applied in the epilogue: the weights keep their
+                // file's values, which batch-1 products read in the file's compact form (PackedMatrix.swift).
+                if let scale, let shift { Planner.foldBias(&bias, scale, shift) }
+                kernel = .linear(weight: PackedMatrix(weight, rows: outF, columns: inF, transpose: true, rowScale: scale),
+                                 bias: bias, inShape: inShape, outFeatures: outF, activation: act)
             case .conv2d(let p):
                 var weight = w(node, "weight")!, bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
                 let (scale, shift, act) = fuseTail()

@@ -2,7 +2,7 @@
 // (M not a multiple of 4, N not a multiple of 16, padding, strides, output padding), plus hand-worked values.
 
 import Foundation
-import GanKernels
+@testable import GanKernels
 import Testing
 
 struct SeededGenerator: RandomNumberGenerator {
@@ -67,6 +67,106 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
             }
         }}}
         #expect(c == [4.5, 5.5, 0, 0])
+    }
+}
+
+/// Matrix–vector products over Aᵀ in its compact forms (int8 + scales, f16) and products with row scales must give
+/// the reference's bits, at every column count (1–3: slabs; 4+: tiles) and on every tile and thread count.
+@Suite struct CompactWeightTests {
+    /// Values f16 holds exactly: random f16 bit patterns in [-2, 2], subnormals and zeros of both signs included.
+    static func halfValues(_ n: Int, _ rng: inout SeededGenerator) -> [Float] {
+        (0..<n).map { i in
+            switch i % 97 {
+            case 0: return -0.0
+            case 1: return Float(Float16(bitPattern: UInt16.random(in: 1...0x3ff, using: &rng)))   // subnormal
+            default: return Float(Float16(bitPattern: UInt16.random(in: 0...0x4000, using: &rng)
+                                           | (Bool.random(using: &rng) ? 0x8000 : 0)))
+            }
+        }
+    }
+
+    /// q8_0-like values: per block of 32, an f16 scale times int8s with ±127 present (as ggml writes them); one
+    /// block all zeros.
+    static func q8Values(rows: Int, columns: Int, _ rng: inout SeededGenerator) -> [Float] {
+        var out: [Float] = []
+        for block in 0..<(rows * columns / 32) {
+            let d = Float(Float16(Float.random(in: 1e-4...0.05, using: &rng)))
+            var q = (0..<32).map { _ in Float(Int8.random(in: -127...127, using: &rng)) }
+            q[Int.random(in: 0..<32, using: &rng)] = Bool.random(using: &rng) ? 127 : -127
+            out += q.map { block == 3 ? 0 : $0 * d }
+        }
+        return out
+    }
+
+    func check(_ a: [Float], m: Int, k: Int, scaled: Bool, form: String?) {
+        var rng = SeededGenerator(state: UInt64(m * 7 + k))
+        let scale = scaled ? (0..<m).map { _ in Float.random(in: 0.5...2, using: &rng) } : nil
+        let packed = PackedMatrix(a, rows: m, columns: k, transpose: true, rowScale: scale)
+        #expect(packed.matrixVectorForm == form, "\(m)x\(k)")
+        let bias = randomFloats(m, &rng)
+        for n in [1, 2, 3, 5] {
+            let b = randomFloats(k * n, &rng)
+            var slow = [Float](repeating: .nan, count: m * n)
+            a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in
+                (scale ?? []).withUnsafeBufferPointer { scale in slow.withUnsafeMutableBufferPointer { c in
+                    gemmReference(GEMMOperands(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, ldb: n,
+                                               c: c.baseAddress!, ldc: n, bias: bias.baseAddress!,
+                                               rowScale: scaled ? scale.baseAddress! : nil, activation: .leakyReLU(slope: 0.2)))
+                }}
+            }}}
+            for threads in [1, 2] { for tiles in GEMMTests.tileKernels {
+                var fast = [Float](repeating: .nan, count: m * n)
+                b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in fast.withUnsafeMutableBufferPointer { c in
+                    gemm(packed, n: n, b: b.baseAddress!, ldb: n, c: c.baseAddress!, ldc: n, bias: bias.baseAddress!,
+                         activation: .leakyReLU(slope: 0.2), parallelism: Parallelism(threads: threads, tiles: tiles))
+                }}}
+                #expect(fast == slow, "\(m)x\(k) n \(n) scaled \(scaled) threads \(threads) tiles \(tiles)")
+            }}
+        }
+    }
+
+    @Test(arguments: [(16, 32), (37, 64), (100, 1024), (70, 96)])
+    func int8Slabs(shape: (Int, Int)) {
+        var rng = SeededGenerator(state: UInt64(shape.0 + shape.1))
+        let a = Self.q8Values(rows: shape.0, columns: shape.1, &rng)
+        check(a, m: shape.0, k: shape.1, scaled: false, form: "q8")
+        check(a, m: shape.0, k: shape.1, scaled: true, form: "q8")
+    }
+
+    @Test(arguments: [(1, 1), (17, 100), (64, 33), (250, 300)])
+    func halfSlabs(shape: (Int, Int)) {
+        var rng = SeededGenerator(state: UInt64(shape.0 * 3 + shape.1))
+        let a = Self.halfValues(shape.0 * shape.1, &rng)
+        check(a, m: shape.0, k: shape.1, scaled: false, form: "f16")
+        check(a, m: shape.0, k: shape.1, scaled: true, form: "f16")
+    }
+
+    /// f16 values in whole blocks of 32 are not on an int8 grid; one value f16 cannot hold (or off its block's int8
+    /// grid) makes the whole matrix f32; large f32 matrices read their panels.
+    @Test func formsFallBack() {
+        var rng = SeededGenerator(state: 5)
+        check(Self.halfValues(20 * 64, &rng), m: 20, k: 64, scaled: false, form: "f16")
+        var half = Self.halfValues(20 * 40, &rng)
+        half[123] = 0.1
+        check(half, m: 20, k: 40, scaled: true, form: "f32")
+        var q8 = Self.q8Values(rows: 8, columns: 64, &rng)
+        q8[77] += 1e-3
+        check(q8, m: 8, k: 64, scaled: false, form: "f32")
+        let large = randomFloats(1101 * 1000, &rng)
+        check(large, m: 1101, k: 1000, scaled: true, form: nil)
+    }
+
+    @Test func exactHalfBitsRoundTrip() {
+        for bits in UInt16.min...UInt16.max {
+            let h = Float16(bitPattern: bits)
+            guard h.isFinite else { continue }
+            let got = exactHalfBits(Float(h))
+            #expect(got.map { Float(Float16(bitPattern: $0)) == Float(h) } == true, "\(bits)")
+            if let got, h != 0 { #expect(got == bits) }
+        }
+        for v: Float in [0.1, 65520, 1e-8, .infinity, .nan, 3 * 0x1p-26, Float.leastNormalMagnitude] {
+            #expect(exactHalfBits(v) == nil, "\(v)")
+        }
     }
 }
 

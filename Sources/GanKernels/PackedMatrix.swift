@@ -1,0 +1,167 @@
+// A layer's weight matrix A (M, K), packed once at load for the two ways it is multiplied:
+//   panels  (ceil(M/6), K, 6) floats: the GEMM's register tiles read six rows of one column at a time (GEMM.swift);
+//   slabs   Aᵀ in 16-row slabs, (ceil(M/16), K, 16), for matrix–vector products (linear layers at batch 1–3,
+//           MatrixVector.swift), in the most compact form that holds every value exactly: int8 with one scale per
+//           32 values of a row (what a q8_0 tensor decodes to), f16, or f32. A matrix–vector product reads every
+//           weight once per image, so its speed is the bytes it reads: a quarter or half of f32's.
+// and, if given, one scale per row that every kernel applies in its epilogue, C = act(scale ⊙ (A·B) + bias): a
+// linear layer's batch norm, kept out of A so that A keeps its file's exact values (folded in, f16 weights would
+// become f32 ones and the slabs would be twice as large).
+
+public struct PackedMatrix: Sendable {
+    public let rows: Int, columns: Int
+    let panels: PinnedBuffer<Float>
+    /// Aᵀ for products with few columns; nil for matrices only ever multiplied by many columns, and for f32 matrices
+    /// over `transposedLimit` bytes (those read their panels instead).
+    let slabs: Slabs?
+    /// (M) or nil.
+    let rowScale: PinnedBuffer<Float>?
+
+    /// `transpose`: also keep Aᵀ in slabs, for products with few columns. An f32 Aᵀ is kept only up to
+    /// `transposedLimit` bytes: a second f32 copy of a large layer costs more at load and in memory (26 MB for
+    /// mnist-infogan's linear 1024 → 6272) than the slab layout gains over reading the panels; the compact forms are
+    /// always kept (at most half the panels' size).
+    public init(_ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false, rowScale: [Float]? = nil) {
+        precondition(rowScale.map { $0.count == rows } ?? true, "\(rowScale?.count ?? 0) row scales for \(rows) rows")
+        self.rows = rows
+        self.columns = columns
+        let tiles = (rows + tileRows - 1) / tileRows
+        // Two floats of padding: the matrix–vector path over the panels reads each k's six values as 8.
+        panels = PinnedBuffer(repeating: 0, count: tiles * tileRows * columns + 2)
+        for row in 0..<rows {
+            let src = a + row * columns
+            var d = panels.pointer + (row / tileRows) * tileRows * columns + row % tileRows
+            for l in 0..<columns {
+                d.pointee = src[l]
+                d += tileRows
+            }
+        }
+        slabs = transpose ? Slabs(a, rows: rows, columns: columns, f32Limit: PackedMatrix.transposedLimit) : nil
+        self.rowScale = rowScale.map { scale in
+            let buffer = PinnedBuffer<Float>(repeating: 0, count: rows)
+            buffer.pointer.update(from: scale, count: rows)
+            return buffer
+        }
+    }
+
+    static let transposedLimit = 4 << 20
+
+    public init(_ a: [Float], rows: Int, columns: Int, transpose: Bool = false, rowScale: [Float]? = nil) {
+        precondition(a.count == rows * columns, "matrix has \(a.count) values, not \(rows)x\(columns)")
+        self = a.withUnsafeBufferPointer {
+            PackedMatrix($0.baseAddress!, rows: rows, columns: columns, transpose: transpose, rowScale: rowScale)
+        }
+    }
+
+    /// The form of Aᵀ matrix–vector products read ("q8", "f16", "f32"), or nil when they read the panels.
+    public var matrixVectorForm: String? {
+        switch slabs {
+        case .q8: "q8"
+        case .f16: "f16"
+        case .f32: "f32"
+        case nil: nil
+        }
+    }
+}
+
+/// Aᵀ in slabs of 16 rows of A: slab s holds, for each column l, the values of rows 16s..<16s+16 side by side; rows
+/// past M are zero.
+enum Slabs: Sendable {
+    /// (slabs, K, 16) floats
+    case f32(PinnedBuffer<Float>)
+    /// (slabs, K, 16) IEEE binary16 bits
+    case f16(PinnedBuffer<UInt16>)
+    /// quants (slabs, K, 16) and scales (slabs, K/32, 16): A[m, l] = Float(quant) · scale[l / 32], exactly.
+    case q8(quants: PinnedBuffer<Int8>, scales: PinnedBuffer<Float>)
+
+    static let slabRows = 16, q8Block = 32
+
+    /// The most compact exact form, or nil when only f32 holds A and A is over `f32Limit` bytes.
+    init?(_ a: UnsafePointer<Float>, rows: Int, columns: Int, f32Limit: Int) {
+        if let q8 = Slabs.q8(a, rows: rows, columns: columns) { self = q8; return }
+        if let f16 = Slabs.f16(a, rows: rows, columns: columns) { self = f16; return }
+        guard rows * columns * 4 <= f32Limit else { return nil }
+        let values = PinnedBuffer<Float>(repeating: 0, count: Slabs.count(rows, columns))
+        for row in 0..<rows {
+            for l in 0..<columns { values.pointer[Slabs.index(row, l, columns)] = a[row * columns + l] }
+        }
+        self = .f32(values)
+    }
+
+    static func count(_ rows: Int, _ columns: Int) -> Int { (rows + slabRows - 1) / slabRows * slabRows * columns }
+
+    static func index(_ row: Int, _ l: Int, _ columns: Int) -> Int {
+        row / slabRows * slabRows * columns + l * slabRows + row % slabRows
+    }
+
+    private static func f16(_ a: UnsafePointer<Float>, rows: Int, columns: Int) -> Slabs? {
+        let halves = PinnedBuffer<UInt16>(repeating: 0, count: count(rows, columns))
+        for row in 0..<rows {
+            for l in 0..<columns {
+                guard let h = exactHalfBits(a[row * columns + l]) else { return nil }
+                halves.pointer[index(row, l, columns)] = h
+            }
+        }
+        return .f16(halves)
+    }
+
+    /// Each block of 32 values of a row as int8 quants times one f32 scale, if every value is exactly
+    /// Float(quant) · scale. A q8_0 block's largest value is 127 · d (ggml rounds it to 127 exactly), so
+    /// scale = max |value| / 127 recovers d; the check, not that reasoning, is what makes the form exact.
+    private static func q8(_ a: UnsafePointer<Float>, rows: Int, columns: Int) -> Slabs? {
+        guard columns % q8Block == 0 else { return nil }
+        let blocks = columns / q8Block
+        let quants = PinnedBuffer<Int8>(repeating: 0, count: count(rows, columns))
+        let scales = PinnedBuffer<Float>(repeating: 0, count: count(rows, blocks))
+        for row in 0..<rows {
+            for b in 0..<blocks {
+                let block = a + row * columns + b * q8Block
+                var largest: Float = 0
+                for i in 0..<q8Block { largest = max(largest, abs(block[i])) }
+                guard largest.isFinite else { return nil }
+                let scale = largest / 127
+                for i in 0..<q8Block {
+                    let q = scale == 0 ? 0 : (block[i] / scale).rounded()
+                    guard abs(q) <= 127, q * scale == block[i] else { return nil }
+                    quants.pointer[index(row, b * q8Block + i, columns)] = Int8(q)
+                }
+                scales.pointer[index(row, b, blocks)] = scale
+            }
+        }
+        return .q8(quants: quants, scales: scales)
+    }
+}
+
+/// The binary16 bits of `v` if binary16 holds it exactly (±0 included), else nil.
+func exactHalfBits(_ v: Float) -> UInt16? {
+    let bits = v.bitPattern, sign = UInt16(truncatingIfNeeded: bits >> 16) & 0x8000
+    let magnitude = bits & 0x7fff_ffff
+    if magnitude == 0 { return sign }
+    let exponent = Int(magnitude >> 23) - 127
+    // Finite, and within binary16's range: 2^-24 (smallest subnormal) up to 65504 (exponent 15).
+    guard magnitude < 0x7f80_0000, (-24)...15 ~= exponent else { return nil }
+    let significand = magnitude & 0x7f_ffff | 0x80_0000
+    // Normal halves keep 10 of the 23 fraction bits; subnormal ones (exponent below -14) fewer, down to none.
+    let dropped = exponent >= -14 ? 13 : 13 + (-14 - exponent)
+    guard significand & (1 << dropped - 1) == 0 else { return nil }
+    let biased = exponent >= -14 ? UInt16(exponent + 15) << 10 : 0
+    return sign | biased | UInt16(truncatingIfNeeded: significand >> dropped) & (exponent >= -14 ? 0x3ff : 0x7ff)
+}
+
+/// Zero-initialised values that never move and never change after packing, so that kernels on any thread can hold
+/// plain pointers into a layer's weights for as long as the layer lives.
+final class PinnedBuffer<Element>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Element>
+    let count: Int
+
+    init(repeating value: Element, count: Int) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: value, count: max(count, 1))
+    }
+
+    deinit {
+        pointer.deinitialize(count: max(count, 1))
+        pointer.deallocate()
+    }
+}
