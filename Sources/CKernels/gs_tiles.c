@@ -7,6 +7,7 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <stdint.h>
 
 int gs_tile_avx512_available(void) {
     __builtin_cpu_init();
@@ -71,9 +72,26 @@ void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, in
     }
 }
 
+// One masked load and one store per channel row: the lanes outside the image (or past the buffer) are neither
+// read nor kept, with no bounds test per row. Addresses are formed as integers because the window may start before x.
+__attribute__((target("avx512f"))) void gs_gather_avx512(const float *x, long rowStride, long offset, long channels,
+                                                           unsigned keep, float *panel) {
+    __mmask16 mask = (__mmask16)keep;
+    uintptr_t row = (uintptr_t)x + (uintptr_t)(offset * 4);
+    for (long c = 0; c < channels; c++) {
+        _mm512_storeu_ps(panel + 16 * c, _mm512_maskz_loadu_ps(mask, (const void *)row));
+        row += (uintptr_t)(rowStride * 4);
+    }
+}
+
 #else
 
 int gs_tile_avx512_available(void) { return 0; }
+
+void gs_gather_avx512(const float *x, long rowStride, long offset, long channels, unsigned keep, float *panel) {
+    (void)x; (void)rowStride; (void)offset; (void)channels; (void)keep; (void)panel;
+    __builtin_trap();  // unreachable: gs_tile_avx512_available() is 0 here
+}
 
 void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columns,
                     float *sums) {

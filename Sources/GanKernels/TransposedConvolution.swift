@@ -12,6 +12,8 @@
 // Columns then scatter (every other shape, and layers with few output channels, whose phases would leave most of
 //   a 6-row tile empty): cols = Wᵀ·X (Cout·k·k, B·H·W), then a col2im scatter-add, bias and activation.
 
+import CKernels
+
 /// A conv_transpose2d layer's weights, packed once at load for the way its shape runs fastest.
 public struct TransposedConvolution: Sendable {
     public enum Method: Sendable, Equatable { case subPixel, columnsThenScatter }
@@ -144,7 +146,7 @@ public struct TransposedConvolution: Sendable {
                     outWidth: g.transposedOutWidth, columns: columns, rowStride: rowStride,
                     planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: weights.count,
                     tapStart: tapStart.baseAddress!, dy: dy.baseAddress!, dx: dx.baseAddress!,
-                    phaseWeights: weights.baseAddress!)
+                    phaseWeights: weights.baseAddress!, maskedLoads: parallelism.tiles == .avx512)
                 gemm(operands, bias: bias, activation: activation, parallelism: parallelism)
             }}}}
         }
@@ -169,6 +171,8 @@ private struct SubPixelProduct: TileOperands {
     let tapStart: UnsafePointer<Int>     // (phases + 1): phase g's taps are tapStart[g]..<tapStart[g+1]
     let dy: UnsafePointer<Int>, dx: UnsafePointer<Int>   // per tap
     let phaseWeights: UnsafePointer<UnsafePointer<Float>>
+    /// Gather with AVX-512 masked loads (CKernels) rather than Swift SIMD: the same values, fewer instructions.
+    let maskedLoads: Bool
 
     func rows(_ group: Int) -> Int { outChannels }
     func depth(_ group: Int) -> Int { (tapStart[group + 1] - tapStart[group]) * inChannels }
@@ -178,6 +182,19 @@ private struct SubPixelProduct: TileOperands {
     func pack(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width count: Int) {
         let plane = height * width, total = inChannels * rowStride
         for t in tapStart[group]..<tapStart[group + 1] {
+            let shift = dy[t] * width + dx[t]
+            var dst = panel + (t - tapStart[group]) * inChannels * panelWidth
+            if maskedLoads {
+                // The same lanes as `keep` below, as the bits of an AVX-512 mask.
+                var bits: UInt32 = 0
+                for lane in 0..<count {
+                    let pixel = (j0 + lane) % plane
+                    let iy = pixel / width + dy[t], ix = pixel % width + dx[t]
+                    if iy >= 0 && iy < height && ix >= 0 && ix < width { bits |= 1 << lane }
+                }
+                gs_gather_avx512(x, rowStride, j0 + shift, inChannels, bits, dst)
+                continue
+            }
             // Lanes whose shifted pixel is inside its image (and, in a short last panel, that exist at all).
             var keep = SIMDMask<SIMD16<Int32>>(repeating: false)
             for lane in 0..<count {
@@ -185,8 +202,6 @@ private struct SubPixelProduct: TileOperands {
                 let iy = pixel / width + dy[t], ix = pixel % width + dx[t]
                 keep[lane] = iy >= 0 && iy < height && ix >= 0 && ix < width
             }
-            let shift = dy[t] * width + dx[t]
-            var dst = panel + (t - tapStart[group]) * inChannels * panelWidth
             for ci in 0..<inChannels {
                 let src = ci * rowStride + j0 + shift
                 if src >= 0 && src + panelWidth <= total {

@@ -26,6 +26,11 @@ int gs_tile_avx512_available(void);
 void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columns,
                     float *sums);
 
+/// The sub-pixel gather (GanKernels/TransposedConvolution.swift) for one tap: for each of `channels` rows,
+/// panel[16c + lane] = keep bit `lane` ? x[c * rowStride + offset + lane] : 0. Masked-off lanes are never read, so
+/// they may lie outside x (the shifted window at either end of it). Call only where gs_tile_avx512_available() is 1.
+void gs_gather_avx512(const float *x, long rowStride, long offset, long channels, unsigned keep, float *panel);
+
 #ifdef __cplusplus
 }
 #endif
