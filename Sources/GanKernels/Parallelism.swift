@@ -6,12 +6,15 @@
 public struct Parallelism: Sendable {
     public let threads: Int
     public let tiles: TileKernel
+    /// The helpers, looked up once here rather than at every fork (a forward pass forks once or twice per layer).
+    private let pool: WorkerPool?
 
     public init(threads: Int, tiles: TileKernel = .fastest) {
         precondition(threads >= 1, "thread count must be at least 1")
         precondition(tiles.isAvailable, "the \(tiles) tile needs a CPU feature this machine lacks")
         self.threads = threads
         self.tiles = tiles
+        pool = threads > 1 ? WorkerPool.shared(threads: threads) : nil
     }
 
     public static let serial = Parallelism(threads: 1)
@@ -29,7 +32,7 @@ public struct Parallelism: Sendable {
             if lo < hi { body(lo..<hi) }
         }
         // A pool already at work (a second caller, or a kernel inside a kernel): the slices run here, one by one.
-        if !WorkerPool.shared(threads: threads).run(slices: slices, slice) {
+        if !pool!.run(slices: slices, slice) {
             for s in 0..<slices { slice(s) }
         }
     }

@@ -9,6 +9,7 @@
 // saw an older generation fails its swap and claims nothing. The submitter runs slices too and returns when
 // `done` reaches the slice count.
 
+import CKernels
 import Dispatch
 import Synchronization
 #if canImport(Glibc)
@@ -80,7 +81,7 @@ final class WorkerPool: @unchecked Sendable {
             let asleep = sleepers.exchange(0, ordering: .sequentiallyConsistent)
             for _ in 0..<asleep { wake.signal() }
             runSlices(of: (generation & 0xffff_ffff) << 32)
-            while done.load(ordering: .acquiring) < slices {}
+            while done.load(ordering: .acquiring) < slices { gs_spin_pause() }
             self.body = nil
         }
         return true
@@ -109,6 +110,7 @@ final class WorkerPool: @unchecked Sendable {
             var spinStart: UInt64 = 0, spins = 0
             while ticket.load(ordering: .acquiring) & 0xffff_ffff_0000_0000 == seen {
                 spins += 1
+                gs_spin_pause()
                 guard spins % 64 == 0 else { continue }
                 if spinStart == 0 { spinStart = monotonicNanoseconds() }
                 if monotonicNanoseconds() - spinStart >= spinNanoseconds {
