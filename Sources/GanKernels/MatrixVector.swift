@@ -49,7 +49,7 @@ private func gemvSlabs(_ p: GEMMOperands, _ slabs: Slabs, scale: UnsafePointer<F
                 case .f32(let values):
                     slabSumsF32(values.pointer + s * p.k * 16, k: p.k, count: count, x: x, ldx: p.ldb, into: sums)
                 case .f16(let halves):
-                    gs_gemv_f16(halves.pointer + s * p.k * 16, p.k, Int32(count), x, p.ldb, sums, avx512 ? 1 : 0)
+                    gs_gemv_f16(halves.pointer + s * p.k * 16, p.k, Int32(count), x, p.ldb, sums)
                 case .q8(let quants, let scales):
                     gs_gemv_q8(quants.pointer + s * p.k * 16, scales.pointer + s * p.k / Slabs.q8Block * 16, p.k,
                                Int32(count), x, p.ldb, sums, avx512 ? 1 : 0)

@@ -14,8 +14,8 @@
 //   x       k floats, `ldx` apart
 //   sums    (count, 16) floats: row 16s + r of the slabs' block of rows, before bias and activation
 // `count` (1-4) consecutive slabs are done in one call: four chains of FMAs hide each other's latency.
-// `avx512` 1: use AVX-512F (call only where gs_tile_avx512_available() is 1); 0: AVX2 + F16C on x86-64, the
-// compiler's vectors elsewhere. All give the same bits.
+// x86-64 needs AVX2, FMA and F16C (the package's baseline); elsewhere the compiler's vectors (NEON on arm64).
+// gs_gemv_q8's `avx512` 1 uses AVX-512F (call only where gs_tile_avx512_available() is 1). All give the same bits.
 
 #ifndef GS_GEMV_H
 #define GS_GEMV_H
@@ -26,7 +26,7 @@
 extern "C" {
 #endif
 
-void gs_gemv_f16(const uint16_t *halves, long k, int count, const float *x, long ldx, float *sums, int avx512);
+void gs_gemv_f16(const uint16_t *halves, long k, int count, const float *x, long ldx, float *sums);
 
 void gs_gemv_q8(const int8_t *quants, const float *scales, long k, int count, const float *x, long ldx, float *sums,
                 int avx512);
