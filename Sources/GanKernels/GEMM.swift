@@ -69,8 +69,8 @@ public func gemm(_ a: PackedMatrix, n: Int, b: UnsafePointer<Float>, ldb: Int, c
     let m = a.rows
     guard m > 0, n > 0 else { return }
     if n < narrowColumns {
-        matrixVector(a, GEMMOperands(m: m, n: n, k: a.columns, a: b, b: b, ldb: ldb, c: c, ldc: ldc, bias: bias,
-                                     activation: activation), parallelism: parallelism)
+        matrixVector(a, n: n, b: b, ldb: ldb, c: c, ldc: ldc, bias: bias, activation: activation,
+                     parallelism: parallelism)
         return
     }
     withExtendedLifetime(a) {

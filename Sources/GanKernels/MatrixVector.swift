@@ -9,34 +9,45 @@ import CKernels
 /// Below this many columns, C is computed column by column.
 let narrowColumns = 4
 
-func matrixVector(_ a: PackedMatrix, _ p: GEMMOperands, parallelism: Parallelism) {
+/// C (M, N) = act(scale ⊙ (A·B) + bias), N < `narrowColumns`; B (K, N) with row stride `ldb`, C with row stride `ldc`.
+func matrixVector(_ a: PackedMatrix, n: Int, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>,
+                  ldc: Int, bias: UnsafePointer<Float>?, activation: Activation, parallelism: Parallelism) {
     withExtendedLifetime(a) {
-        let shared = UncheckedSendable((a, p))
+        let p = UncheckedSendable(NarrowProduct(m: a.rows, n: n, k: a.columns, b: b, ldb: ldb, c: c, ldc: ldc,
+                                                bias: bias, scale: a.rowScale?.pointer, activation: activation))
         if let slabs = a.slabs {
             // Slices of slabs, not of the groups of four the kernels run at full speed: 75 slabs (1200 rows) split
             // 38/37 instead of 40/35.
             let count = (a.rows + Slabs.slabRows - 1) / Slabs.slabRows
             let avx512 = parallelism.tiles == .avx512
             parallelism.forEachSlice(of: count) { range in
-                let (a, p) = shared.value
-                gemvSlabs(p, slabs, scale: a.rowScale?.pointer, avx512: avx512, slabs: range)
+                gemvSlabs(p.value, slabs, avx512: avx512, slabs: range)
             }
         } else {
             // Slices of whole groups of panels, the unit gemvPanels runs at full speed.
             let tiles = (a.rows + tileRows - 1) / tileRows, group = gemvPanelsAtOnce
+            let panels = UncheckedSendable(UnsafePointer(a.panels.pointer))
             parallelism.forEachSlice(of: (tiles + group - 1) / group) { groups in
-                let (a, p) = shared.value
-                gemvPanels(p, a.panels.pointer, scale: a.rowScale?.pointer,
+                gemvPanels(p.value, panels.value,
                            tiles: (groups.lowerBound * group)..<min(tiles, groups.upperBound * group))
             }
         }
     }
 }
 
+/// Shapes: A (M, K) packed; B (K, N) row-major with row stride `ldb`; C (M, N) with row stride `ldc`; bias and
+/// scale (M) or nil.
+private struct NarrowProduct {
+    let m: Int, n: Int, k: Int
+    let b: UnsafePointer<Float>, ldb: Int
+    let c: UnsafeMutablePointer<Float>, ldc: Int
+    let bias: UnsafePointer<Float>?, scale: UnsafePointer<Float>?
+    let activation: Activation
+}
+
 /// Rows 16·slabs of every column of C. Four slabs go at once: one slab's chain of dependent FMAs would wait out
 /// each FMA's latency.
-private func gemvSlabs(_ p: GEMMOperands, _ slabs: Slabs, scale: UnsafePointer<Float>?, avx512: Bool,
-                       slabs range: Range<Int>) {
+private func gemvSlabs(_ p: NarrowProduct, _ slabs: Slabs, avx512: Bool, slabs range: Range<Int>) {
     var sums = (Vector(), Vector(), Vector(), Vector())  // (4, 16): one slab's rows each
     withUnsafeMutableBytes(of: &sums) { raw in
         let sums = raw.baseAddress!.assumingMemoryBound(to: Float.self)
@@ -60,15 +71,15 @@ private func gemvSlabs(_ p: GEMMOperands, _ slabs: Slabs, scale: UnsafePointer<F
                     if rows == 16 && p.ldc == 1 {
                         // One column (batch 1): bias, scales and C's rows are contiguous.
                         let bias = p.bias.map { UnsafeRawPointer($0 + m0).loadUnaligned(as: Vector.self) } ?? Vector()
-                        let factor = scale.map { UnsafeRawPointer($0 + m0).loadUnaligned(as: Vector.self) }
+                        let factor = p.scale.map { UnsafeRawPointer($0 + m0).loadUnaligned(as: Vector.self) }
                         UnsafeMutableRawPointer(p.c + m0).storeBytes(
                             of: epilogue(acc, scale: factor, bias: bias, p.activation), as: Vector.self)
                         continue
                     }
-                    var bias = Vector(), factor: Vector? = scale == nil ? nil : Vector()
+                    var bias = Vector(), factor: Vector? = p.scale == nil ? nil : Vector()
                     for r in 0..<rows {
                         bias[r] = p.bias?[m0 + r] ?? 0
-                        if let scale { factor![r] = scale[m0 + r] }
+                        if let scale = p.scale { factor![r] = scale[m0 + r] }
                     }
                     let out = epilogue(acc, scale: factor, bias: bias, p.activation)
                     for r in 0..<rows { p.c[(m0 + r) * p.ldc + j] = out[r] }
@@ -116,8 +127,7 @@ private func slabSumsF32(_ slabs: UnsafePointer<Float>, k: Int, count: Int, x: U
 /// Rows 6·tiles of every column of C, over A's packed panels, for layers without slabs: each k's six values of a
 /// panel are one 8-wide vector (the last two lanes belong to the next k and are dropped). Several panels go at
 /// once: one panel's chain of dependent FMAs would wait out each FMA's latency.
-private func gemvPanels(_ p: GEMMOperands, _ packed: UnsafePointer<Float>, scale: UnsafePointer<Float>?,
-                        tiles: Range<Int>) {
+private func gemvPanels(_ p: NarrowProduct, _ packed: UnsafePointer<Float>, tiles: Range<Int>) {
     let raw = UnsafeRawPointer(packed), panelBytes = p.k * tileRows * 4, rowBytes = tileRows * 4
     @inline(__always) func row(_ s: UnsafeRawPointer, _ panel: Int, _ l: Int) -> SIMD8<Float> {
         s.loadUnaligned(fromByteOffset: panel * panelBytes + l * rowBytes, as: SIMD8<Float>.self)
@@ -151,11 +161,11 @@ private func gemvPanels(_ p: GEMMOperands, _ packed: UnsafePointer<Float>, scale
             }
             @inline(__always) func store(_ acc: SIMD8<Float>, _ i: Int) {
                 let m0 = (t + i) * tileRows, rows = min(tileRows, p.m - m0)
-                var sum = Vector(), bias = Vector(), factor: Vector? = scale == nil ? nil : Vector()
+                var sum = Vector(), bias = Vector(), factor: Vector? = p.scale == nil ? nil : Vector()
                 for r in 0..<rows {
                     sum[r] = acc[r]
                     bias[r] = p.bias?[m0 + r] ?? 0
-                    if let scale { factor![r] = scale[m0 + r] }
+                    if let scale = p.scale { factor![r] = scale[m0 + r] }
                 }
                 let out = epilogue(sum, scale: factor, bias: bias, p.activation)
                 for r in 0..<rows { p.c[(m0 + r) * p.ldc + j] = out[r] }
