@@ -50,6 +50,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--batch-size", type=int, help="default: per model (128; 100 for mnist-gan; 64 for cifar10-cgan)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--info-cat-weight", type=float,
+                   help="mnist-infogan: weight of the categorical code's cross-entropy (default: the paper's 1, or the "
+                        "resumed run's)")
     p.add_argument("--ckpt-every", type=int, default=500, help="also checkpoint every N iterations")
     p.add_argument("--resume", action="store_true", help="resume from OUT/checkpoint.pt")
     p.add_argument("--max-iters", type=int, default=0, help="stop after N iterations (testing); 0 = no limit")
@@ -129,6 +132,8 @@ def main(argv=None) -> None:
         sums = ck["epoch_sums"]
         torch.set_rng_state(ck["torch_rng"])
         commands = ck.get("commands", []) + [command]
+        if args.info_cat_weight is None:
+            args.info_cat_weight = ck["args"].get("info_cat_weight")
         if ck["args"].get("batch_size") and not args.batch_size:
             bs = ck["args"]["batch_size"] or bs
             iters_per_epoch = n // bs
@@ -136,6 +141,8 @@ def main(argv=None) -> None:
     else:
         log(out, f"start: {command}")
     args.batch_size = bs
+    if args.info_cat_weight is None:
+        args.info_cat_weight = 1.0
 
     def checkpoint(epoch: int, it: int) -> None:
         atomic_save({
@@ -161,7 +168,7 @@ def main(argv=None) -> None:
 
     def info_loss(q, cat, cont):
         K = spec.categorical[0]
-        return (F.cross_entropy(q[:, :K], cat[:, 0])
+        return (args.info_cat_weight * F.cross_entropy(q[:, :K], cat[:, 0])
                 + INFO_CONT_WEIGHT * F.mse_loss(q[:, K:], cont))
 
     def draw_z(m):
