@@ -14,7 +14,7 @@ int gs_tile_avx512_available(void) {
     return __builtin_cpu_supports("avx512f") ? 1 : 0;
 }
 
-// ROWS rows (6 or 12) by WIDE 16-wide columns (0-2) and NARROW (0 or 1) 8-wide one after them. The 8-wide column is
+// ROWS rows (4, 6, 8 or 12; past 6 from the next A panel) by WIDE 16-wide columns (0-2) and NARROW (0 or 1) 8-wide one after them. The 8-wide column is
 // for a last panel with at most 8 columns in use (its first 8): batch 1 on 7×7 inputs (49 columns) computes 56
 // columns instead of 64. The loops have constant bounds, so each tile compiles to straight-line register code.
 #define TILE(NAME, ROWS, WIDE, NARROW)                                                                             \
@@ -48,28 +48,31 @@ TILE(tile12x32, 12, 2, 0)
 TILE(tile12x24, 12, 1, 1)
 TILE(tile12x16, 12, 1, 0)
 TILE(tile12x8, 12, 0, 1)
+TILE(tile8x32, 8, 2, 0)
+TILE(tile8x24, 8, 1, 1)
+TILE(tile8x16, 8, 1, 0)
+TILE(tile8x8, 8, 0, 1)
 TILE(tile6x32, 6, 2, 0)
 TILE(tile6x24, 6, 1, 1)
 TILE(tile6x16, 6, 1, 0)
 TILE(tile6x8, 6, 0, 1)
+TILE(tile4x32, 4, 2, 0)
+TILE(tile4x24, 4, 1, 1)
+TILE(tile4x16, 4, 1, 0)
+TILE(tile4x8, 4, 0, 1)
 
-void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columns,
-                    float *sums) {
-    if (rowPanels == 2) {
-        switch (columns) {
-        case 8: tile12x8(a, b0, b1, k, sums); break;
-        case 16: tile12x16(a, b0, b1, k, sums); break;
-        case 24: tile12x24(a, b0, b1, k, sums); break;
-        default: tile12x32(a, b0, b1, k, sums); break;
-        }
-    } else {
-        switch (columns) {
-        case 8: tile6x8(a, b0, b1, k, sums); break;
-        case 16: tile6x16(a, b0, b1, k, sums); break;
-        case 24: tile6x24(a, b0, b1, k, sums); break;
-        default: tile6x32(a, b0, b1, k, sums); break;
-        }
-    }
+// The variant for `rows` (1-12) and `columns` (8, 16, 24 or 32): rows round up to 4, 6, 8 or 12, the rows past the
+// layer's last being the zero padding of its last A panel.
+void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rows, int columns, float *sums) {
+    typedef void (*tile_fn)(const float *, const float *, const float *, long, float *);
+    static const tile_fn tiles[4][4] = {
+        {tile4x8, tile4x16, tile4x24, tile4x32},
+        {tile6x8, tile6x16, tile6x24, tile6x32},
+        {tile8x8, tile8x16, tile8x24, tile8x32},
+        {tile12x8, tile12x16, tile12x24, tile12x32},
+    };
+    int r = rows <= 4 ? 0 : rows <= 6 ? 1 : rows <= 8 ? 2 : 3;
+    tiles[r][columns / 8 - 1](a, b0, b1, k, sums);
 }
 
 // One masked load and one store per channel row: the lanes outside the image (or past the buffer) are neither
@@ -93,9 +96,8 @@ void gs_gather_avx512(const float *x, long rowStride, long offset, long channels
     __builtin_trap();  // unreachable: gs_tile_avx512_available() is 0 here
 }
 
-void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rowPanels, int columns,
-                    float *sums) {
-    (void)a; (void)b0; (void)b1; (void)k; (void)rowPanels; (void)columns; (void)sums;
+void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rows, int columns, float *sums) {
+    (void)a; (void)b0; (void)b1; (void)k; (void)rows; (void)columns; (void)sums;
     __builtin_trap();  // unreachable: gs_tile_avx512_available() is 0 here
 }
 

@@ -212,7 +212,9 @@ private struct TiledProduct<Operands: TileOperands> {
                         if kernel == .avx512 {
                             // A last panel with at most 8 columns in use takes an 8-wide accumulator.
                             let used = columnPanels == 2 ? panelWidth + width1 : width0
-                            gs_tile_avx512(a + i * k, panel, nextPanel, k, Int32(rowPanels), Int32((used + 7) / 8 * 8), sums)
+                            // A last row tile of at most 4 or 8 rows in use takes a 4- or 8-row tile.
+                            let rows = min(rowPanels * tileRows, m - i)
+                            gs_tile_avx512(a + i * k, panel, nextPanel, k, Int32(rows), Int32((used + 7) / 8 * 8), sums)
                         } else {
                             multiplyTile(a + i * k, panel, k: k, into: sums)
                         }

@@ -26,12 +26,12 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
     // Shapes with N < 4 take the matrix-vector path (over Aᵀ; over the packed panels when A is over 4 MiB, as the
     // last two), the others the register tiles, every tile this CPU runs (the AVX-512 one's 6 or 12 rows by 8, 16,
     // 24 or 32 columns at the ragged edges: odd numbers of row tiles and column panels, last panels of at most 8
-    // columns); all must equal the reference.
+    // columns, last row tiles of at most 4 or 8 rows); all must equal the reference.
     static let tileKernels = TileKernel.allCases.filter(\.isAvailable)
 
     @Test(arguments: [(1, 1, 1), (3, 17, 5), (4, 16, 8), (9, 33, 31), (64, 100, 128), (7, 1, 300), (37, 3, 20), (100, 2, 7),
                       (13, 47, 9), (24, 64, 50), (30, 80, 17), (24, 40, 12), (12, 24, 7), (18, 49, 33),
-                      (1101, 1, 1000), (1101, 3, 1000)])
+                      (20, 40, 33), (56, 33, 17), (1101, 1, 1000), (1101, 3, 1000)])
     func fastIsBitIdenticalToReference(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var rng = SeededGenerator(state: UInt64(m * 1000 + n * 10 + k))
