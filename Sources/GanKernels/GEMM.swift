@@ -142,7 +142,14 @@ private struct DenseProduct: TileOperands {
 
     @inline(__always)
     func pack(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width: Int) {
-        if width < panelWidth { panel.update(repeating: 0, count: k * panelWidth) }
+        if width == panelWidth {
+            for l in 0..<k {
+                let row = UnsafeRawPointer(b + l * ldb + j0).loadUnaligned(as: Vector.self)
+                UnsafeMutableRawPointer(panel + l * panelWidth).storeBytes(of: row, as: Vector.self)
+            }
+            return
+        }
+        panel.update(repeating: 0, count: k * panelWidth)
         for l in 0..<k { (panel + l * panelWidth).update(from: b + l * ldb + j0, count: width) }
     }
 
