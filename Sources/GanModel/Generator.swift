@@ -1,5 +1,6 @@
-// A loaded generator: the graph turned once, at load, into a list of kernel steps with f32 weights,
-// batch norm folded into the layer before it, activations fused into that layer's epilogue and
+// A loaded generator: the graph turned once, at load, into a list of kernel steps with f32 weights (and, for the
+// batch-1 products of linear layers, the file's f16 or int8 form of the same values), batch norm folded into the
+// layer before it (a linear layer's as a scale in its epilogue), activations fused into that layer's epilogue and
 // conv_transpose2d weights packed for the GEMM. `generate` then only runs kernels.
 //
 // Activations are kept (C, B, S) — channel-major with the batch inside, S = H·W — so a whole batch is one GEMM.
