@@ -13,7 +13,8 @@ Losses:
   *-cgan          projection discriminator (Miyato & Koyama 2018) + auxiliary classifier (Odena et al. 2017):
                   D learns the class of real images, G is rewarded when D's classifier recognises the asked class;
                   non-saturating loss on MNIST/Fashion, hinge loss + spectral norm in D on CIFAR-10
-  mnist-infogan   non-saturating loss + mutual-information term: categorical cross-entropy (weight 1) and
+  mnist-infogan   non-saturating loss + mutual-information term: categorical cross-entropy (weight 1, or
+                  --info-cat-weight; the shipped model used 0.5) and
                   Gaussian (fixed variance, i.e. squared error, weight 0.1) for the continuous codes (Chen et al.)
 """
 from __future__ import annotations
