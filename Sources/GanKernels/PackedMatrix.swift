@@ -95,6 +95,8 @@ enum Slabs: Sendable {
     }
 
     private static func f16(_ a: UnsafePointer<Float>, rows: Int, columns: Int) -> Slabs? {
+        // An f32 matrix almost always shows it in its first row: refuse before allocating the slabs.
+        for l in 0..<min(columns, rows * columns) where exactHalfBits(a[l]) == nil { return nil }
         let halves = PinnedBuffer<UInt16>(repeating: 0, count: count(rows, columns))
         for row in 0..<rows {
             for l in 0..<columns {
@@ -109,27 +111,36 @@ enum Slabs: Sendable {
     /// Float(quant) · scale. A q8_0 block's largest value is 127 · d (ggml rounds it to 127 exactly), so
     /// scale = max |value| / 127 recovers d; the check, not that reasoning, is what makes the form exact.
     private static func q8(_ a: UnsafePointer<Float>, rows: Int, columns: Int) -> Slabs? {
-        guard columns % q8Block == 0 else { return nil }
+        guard columns % q8Block == 0, rows > 0 else { return nil }
+        let block = UnsafeMutablePointer<Int8>.allocate(capacity: q8Block)
+        defer { block.deallocate() }
+        guard q8Exact(a, quants: block) != nil else { return nil }  // the first block, before allocating the slabs
         let blocks = columns / q8Block
         let quants = PinnedBuffer<Int8>(repeating: 0, count: count(rows, columns))
         let scales = PinnedBuffer<Float>(repeating: 0, count: count(rows, blocks))
         for row in 0..<rows {
             for b in 0..<blocks {
-                let block = a + row * columns + b * q8Block
-                var largest: Float = 0
-                for i in 0..<q8Block { largest = max(largest, abs(block[i])) }
-                guard largest.isFinite else { return nil }
-                let scale = largest / 127
-                for i in 0..<q8Block {
-                    let q = scale == 0 ? 0 : (block[i] / scale).rounded()
-                    guard abs(q) <= 127, q * scale == block[i] else { return nil }
-                    quants.pointer[index(row, b * q8Block + i, columns)] = Int8(q)
-                }
+                guard let scale = q8Exact(a + row * columns + b * q8Block, quants: block) else { return nil }
+                for i in 0..<q8Block { quants.pointer[index(row, b * q8Block + i, columns)] = block[i] }
                 scales.pointer[index(row, b, blocks)] = scale
             }
         }
         return .q8(quants: quants, scales: scales)
     }
+}
+
+/// The scale that makes 32 values exactly Float(quant) · scale, their quants written to `quants`; nil if none does.
+private func q8Exact(_ block: UnsafePointer<Float>, quants: UnsafeMutablePointer<Int8>) -> Float? {
+    var largest: Float = 0
+    for i in 0..<Slabs.q8Block { largest = max(largest, abs(block[i])) }
+    guard largest.isFinite else { return nil }
+    let scale = largest / 127
+    for i in 0..<Slabs.q8Block {
+        let q = scale == 0 ? 0 : (block[i] / scale).rounded()
+        guard abs(q) <= 127, q * scale == block[i] else { return nil }
+        quants[i] = Int8(q)
+    }
+    return scale
 }
 
 /// The binary16 bits of `v` if binary16 holds it exactly (±0 included), else nil.
