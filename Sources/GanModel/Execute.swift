@@ -56,10 +56,20 @@ final class Workspace: @unchecked Sendable {
 private func channelsAndSpatial(_ shape: [Int]) -> (Int, Int) { (shape[0], shape.dropFirst().reduce(1, *)) }
 
 extension Generator {
+    /// `stepSeconds`, when given, gets each step's wall time added (steps.count + 1 entries: the last is the move
+    /// of the output into image-major order).
     func run(_ batch: GeneratorInputs, images: Range<Int>, workspace: Workspace, parallelism: Parallelism,
-             into out: UnsafeMutablePointer<Float>) {
+             into out: UnsafeMutablePointer<Float>, stepSeconds: UnsafeMutableBufferPointer<Double>? = nil) {
         let n = images.count, first = images.lowerBound
-        for step in steps {
+        var clock = stepSeconds == nil ? 0 : monotonicSeconds()
+        func lap(_ i: Int) {
+            guard let stepSeconds else { return }
+            let now = monotonicSeconds()
+            stepSeconds[i] += now - clock
+            clock = now
+        }
+        for (stepIndex, step) in steps.enumerated() {
+            defer { lap(stepIndex) }
             let y = workspace.buffers[step.target]!
             let x = step.inputs.first.map { workspace.buffers[$0]! }
             let node = graph.nodes[step.target]
@@ -146,5 +156,6 @@ extension Generator {
         for ch in 0..<c {
             for b in 0..<n { (out + (b * c + ch) * s).update(from: last + (ch * n + b) * s, count: s) }
         }
+        lap(steps.count)
     }
 }

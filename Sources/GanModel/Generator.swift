@@ -122,6 +122,50 @@ public final class Generator: Sendable {
     }
 }
 
+/// One planned step's share of a forward pass, from `Generator.profile`.
+public struct StepTiming: Sendable {
+    /// The ops the step runs, fused ones joined by "+", e.g. "conv_transpose2d+batch_norm+relu"; the last entry of a
+    /// profile is "output" (the move into image-major order).
+    public var ops: String
+    /// The step's output shape per image.
+    public var shape: [Int]
+    public var macsPerImage: Int
+    /// Mean wall time of the step per call of `profile`'s batch.
+    public var seconds: Double
+}
+
+extension Generator {
+    /// Where a forward pass spends its time: `batch` run as one chunk `rounds` times, each step timed. For
+    /// benchmarks; the clock reads between steps cost well under a microsecond per step.
+    public func profile(_ batch: GeneratorInputs, parallelism: Parallelism = .serial, rounds: Int = 10) -> [StepTiming] {
+        precondition(batch.count > 0 && rounds > 0)
+        let perImage = output.channels * output.height * output.width
+        let workspace = Workspace(graph: graph, steps: steps, batch: batch.count)
+        var out = [Float](repeating: 0, count: batch.count * perImage)
+        var seconds = [Double](repeating: 0, count: steps.count + 1)
+        for _ in 0..<rounds {
+            out.withUnsafeMutableBufferPointer { out in
+                seconds.withUnsafeMutableBufferPointer { seconds in
+                    run(batch, images: 0..<batch.count, workspace: workspace, parallelism: parallelism,
+                        into: out.baseAddress!, stepSeconds: seconds)
+                }
+            }
+        }
+        var timings: [StepTiming] = []
+        var firstNode = 0
+        for (i, step) in steps.enumerated() {
+            // Steps follow the node order; a step covers the nodes since the previous step's target.
+            let fused = graph.nodes[min(firstNode, step.target)...step.target]
+            timings.append(StepTiming(ops: fused.map(\.op.name).joined(separator: "+"), shape: graph.nodes[step.target].shape,
+                                      macsPerImage: fused.reduce(0) { $0 + $1.macs }, seconds: seconds[i] / Double(rounds)))
+            firstNode = step.target + 1
+        }
+        timings.append(StepTiming(ops: "output", shape: output.shape, macsPerImage: 0,
+                                  seconds: seconds[steps.count] / Double(rounds)))
+        return timings
+    }
+}
+
 /// The dequantized f32 tensors of a file, checked against what the graph asks for.
 struct Weights {
     var tensors: [String: [Float]] = [:]

@@ -1,6 +1,8 @@
 // The progress line of `gansynth generate` on standard error: `  12345/60000  2345 img/s  ETA 0:20`, redrawn
 // in place at most ten times a second. Only drawn on a terminal, so logs and pipelines stay clean.
 
+import GanKernels
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -51,12 +53,6 @@ struct Progress {
 private func emit(_ text: String) {
     var text = text
     text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
 /// 75 → "1:15", 3725 → "1:02:05"

@@ -250,6 +250,14 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
          .columnsThenScatter),
         (ConvGeometry(inChannels: 5, outChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1, batch: 7, inHeight: 10,
                       inWidth: 10), .columnsThenScatter),
+        // 1×1 inputs (a DCGAN's first layer): one GEMM with the epilogue, then each channel's taps transposed into
+        // place; with padding cutting taps off, and with output padding leaving pixels without a tap (bias only).
+        (ConvGeometry(inChannels: 20, outChannels: 7, kernel: 4, stride: 1, padding: 0, batch: 21, inHeight: 1, inWidth: 1),
+         .columnsThenScatter),
+        (ConvGeometry(inChannels: 4, outChannels: 5, kernel: 4, stride: 2, padding: 1, batch: 17, inHeight: 1, inWidth: 1),
+         .columnsThenScatter),
+        (ConvGeometry(inChannels: 3, outChannels: 2, kernel: 3, stride: 2, padding: 0, outputPadding: 1, batch: 18, inHeight: 1,
+                      inWidth: 1), .columnsThenScatter),
         // An input of 8 lines per channel row, over 32 KiB: gathered from a copy with rows an odd number of lines apart.
         (ConvGeometry(inChannels: 72, outChannels: 10, kernel: 4, stride: 2, padding: 1, batch: 2, inHeight: 8, inWidth: 8),
          .subPixel),
@@ -295,7 +303,8 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
     @Test func transposedConvolutionOfOnePixelIsTheScaledKernel() {
         // A 1x1 input of value 2 through ConvTranspose2d(1, 1, k=2) paints 2·W, plus the bias.
         let g = ConvGeometry(inChannels: 1, outChannels: 1, kernel: 2, batch: 1, inHeight: 1, inWidth: 1)
-        var y = [Float](repeating: 0, count: 4), scratch = [Float](repeating: 0, count: 4)
+        var y = [Float](repeating: 0, count: 4), scratch = [Float](repeating: 0, count: convTranspose2dScratchCount(g))
+        #expect(scratch.count == 4 + 4, "the columns, then the bias of each of their rows")
         convTranspose2d(g, x: [2], packedWeight: PackedMatrix([1, 2, 3, 4], rows: 4, columns: 1), bias: [0.5],
                         activation: .identity, y: &y,
                         scratch: &scratch, parallelism: .serial)

@@ -77,6 +77,17 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         }
     }
 
+    @Test func profileNamesEveryStepAndCountsEveryMultiplyAdd() throws {
+        let f = try Fixture(model: fixtures.appendingPathComponent("tiny-dcgan.gguf"),
+                            expected: fixtures.appendingPathComponent("tiny-dcgan.expected.gguf"))
+        let steps = f.generator.profile(f.inputs, parallelism: Parallelism(threads: 2), rounds: 3)
+        #expect(steps.last?.ops == "output")
+        #expect(steps.reduce(0) { $0 + $1.macsPerImage } == f.generator.macsPerImage)
+        #expect(steps.allSatisfy { $0.seconds >= 0 })
+        #expect(steps.contains { $0.ops.hasPrefix("conv_transpose2d+") }, "fused steps list their ops: \(steps.map(\.ops))")
+        #expect(steps.first?.ops == "input_z")
+    }
+
     @Test func repeatedCallsReuseTheWorkspaceSafely() throws {
         let f = try Fixture(model: models.appendingPathComponent("mnist-dcgan.gguf"),
                             expected: fixtures.appendingPathComponent("mnist-dcgan.expected.gguf"))

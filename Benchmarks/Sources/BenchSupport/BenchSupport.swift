@@ -54,13 +54,6 @@ public func benchmarkInputs(for generator: Generator, count: Int) -> GeneratorIn
     return GeneratorInputs(count: count, z: z, labels: labels, categorical: categorical, continuous: continuous)
 }
 
-/// Monotonic time in seconds.
-@inline(__always) public func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 public struct Timing: Sendable {
     public var median: Double
     public var minimum: Double

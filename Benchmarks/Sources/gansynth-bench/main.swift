@@ -6,6 +6,8 @@
 // `generate` with the whole batch as one chunk (chunkSize = batch; --chunk N overrides); for batches above 64,
 // rows with engine "gansynth-chunk64" add the library's default chunkSize (64 images at a time). --tiles picks the
 // GEMM's register tile (default: the widest this CPU runs), to measure one against the other.
+// --profile prints, instead, where each configuration's time goes: every planned step (a layer with its fused
+// batch norm and activation) with its ms per batch, share of the pass, GFLOP/s and share of the FMA peak.
 
 import BenchSupport
 import Foundation
@@ -22,6 +24,7 @@ var threads = defaultThreads, batches = defaultBatches
 var seconds = 1.0
 var chunkOverride: Int?
 var tiles = TileKernel.fastest
+var profiling = false
 var args = CommandLine.arguments.dropFirst()
 func intList(_ s: String?) -> [Int] {
     guard let s, case let v = s.split(separator: ",").compactMap({ Int($0) }), !v.isEmpty, v.allSatisfy({ $0 > 0 })
@@ -41,8 +44,9 @@ while let a = args.popFirst() {
             fail("--tiles needs one of \(TileKernel.allCases.filter(\.isAvailable).map(\.rawValue))")
         }
         tiles = v
+    case "--profile": profiling = true
     case "-h", "--help":
-        print("usage: gansynth-bench [MODEL.gguf ...] [--threads 1,2] [--batches 1,64,256] [--seconds S] [--chunk N] [--tiles T]")
+        print("usage: gansynth-bench [MODEL.gguf ...] [--threads 1,2] [--batches 1,64,256] [--seconds S] [--chunk N] [--tiles T] [--profile]")
         exit(0)
     default:
         if a.hasPrefix("-") { fail("unknown option \(a)") }
@@ -60,6 +64,10 @@ for path in paths {
         let par = Parallelism(threads: t, tiles: tiles)
         for b in batches {
             let inputs = benchmarkInputs(for: generator, count: b)
+            if profiling {
+                printProfile(modelName(path), generator, inputs, threads: t, parallelism: par, seconds: seconds)
+                continue
+            }
             var variants = [("gansynth", chunkOverride ?? b)]
             if chunkOverride == nil && b > 64 { variants.append(("gansynth-chunk64", 64)) }
             for (engine, chunk) in variants {
@@ -78,5 +86,22 @@ for path in paths {
                 """).data(using: .utf8)!)
             }
         }
+    }
+}
+
+@MainActor func printProfile(_ name: String, _ generator: Generator, _ inputs: GeneratorInputs, threads: Int,
+                             parallelism: Parallelism, seconds: Double) {
+    let once = measure(seconds: 0, warmup: 1, minRuns: 1) { consume(generator.generate(inputs, parallelism: parallelism, chunkSize: inputs.count)) }
+    let rounds = max(5, Int(seconds / once.median))
+    let steps = generator.profile(inputs, parallelism: parallelism, rounds: rounds)
+    let total = steps.reduce(0) { $0 + $1.seconds }
+    let peakGflops = peak[threads] ?? 116 * Double(threads)
+    print("\(name) threads \(threads) batch \(inputs.count): \(String(format: "%.3f", total * 1e3)) ms, \(rounds) rounds")
+    for s in steps {
+        let gflops = 2 * Double(s.macsPerImage * inputs.count) / s.seconds / 1e9
+        let shape = s.shape.map(String.init).joined(separator: "x")
+        print(String(format: "  %-42@ %-10@ %8.1f MMAC %8.3f ms %5.1f%%", s.ops as NSString, shape as NSString,
+                     Double(s.macsPerImage) / 1e6, s.seconds * 1e3, 100 * s.seconds / total)
+              + (s.macsPerImage > 0 ? String(format: " %7.1f GFLOP/s %4.0f%% peak", gflops, 100 * gflops / peakGflops) : ""))
     }
 }
