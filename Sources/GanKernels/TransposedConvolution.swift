@@ -9,19 +9,23 @@
 //   where row t·Cin + ci of B_phase is channel ci shifted by tap t. B_phase is gathered straight into the GEMM's
 //   panels and C_phase stored straight into the phase's output pixels with bias and activation applied: no column
 //   matrix, no scatter-add, no zero multiplies, and each output is one fma chain of depth taps·Cin.
-// Columns then scatter (every other shape, and layers with few output channels, whose phases would leave most of
-//   a 6-row tile empty): cols = Wᵀ·X (Cout·k·k, B·H·W), then a col2im scatter-add, bias and activation.
+// Few channels (a DCGAN's output layer, k4 s2 p1 to 1-3 channels, whose phases would leave most of a tile empty):
+//   a direct kernel, 16 pixels of a phase per vector (FewChannelTransposedConvolution.swift).
+// Columns then scatter (every other shape): cols = Wᵀ·X (Cout·k·k, B·H·W), then a col2im scatter-add, bias and
+//   activation.
 
 import CKernels
 
 /// A conv_transpose2d layer's weights, packed once at load for the way its shape runs fastest.
 public struct TransposedConvolution: Sendable {
-    public enum Method: Sendable, Equatable { case subPixel, columnsThenScatter }
+    public enum Method: Sendable, Equatable { case subPixel, fewChannels, columnsThenScatter }
 
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
     public let method: Method
     /// Wᵀ (Cout·k·k, Cin), for columnsThenScatter.
     let columnWeights: PackedMatrix?
+    /// W (Cin, Cout, 4, 4) as PyTorch stores it, for fewChannels.
+    let directWeights: [Float]
     /// For subPixel, per phase g = (py, px) = (g / s, g mod s): A_g (Cout, taps·Cin), column t·Cin + ci =
     /// W[ci, :, ky_t, kx_t].
     let phaseWeights: [PackedMatrix]
@@ -34,7 +38,9 @@ public struct TransposedConvolution: Sendable {
     /// The way a layer of this shape runs.
     public static func method(inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int,
                               outputPadding: Int) -> Method {
-        kernel + outputPadding - 2 * padding == stride && kernel >= stride && outChannels >= subPixelMinimumChannels
+        if fewChannelsFits(outChannels: outChannels, kernel: kernel, stride: stride, padding: padding,
+                           outputPadding: outputPadding) { return .fewChannels }
+        return kernel + outputPadding - 2 * padding == stride && kernel >= stride && outChannels >= subPixelMinimumChannels
             ? .subPixel : .columnsThenScatter
     }
 
@@ -47,9 +53,17 @@ public struct TransposedConvolution: Sendable {
         self.stride = stride; self.padding = padding; self.outputPadding = outputPadding
         let chosen = method ?? Self.method(inChannels: inChannels, outChannels: outChannels, kernel: kernel,
                                            stride: stride, padding: padding, outputPadding: outputPadding)
-        precondition(chosen == .columnsThenScatter || kernel + outputPadding - 2 * padding == stride,
+        precondition(chosen != .subPixel || kernel + outputPadding - 2 * padding == stride,
                      "sub-pixel transposed convolution needs k + outputPadding - 2·padding == stride")
+        precondition(chosen != .fewChannels || Self.fewChannelsFits(outChannels: outChannels, kernel: kernel, stride: stride,
+                                                                    padding: padding, outputPadding: outputPadding),
+                     "the few-channel way needs kernel 4, stride 2, padding 1 and 1-3 output channels")
         self.method = chosen
+        if chosen == .fewChannels {
+            (directWeights, columnWeights, phaseWeights, tapStart, dy, dx) = (weight, nil, [], [], [], [])
+            return
+        }
+        directWeights = []
         guard chosen == .subPixel else {
             columnWeights = PackedMatrix(packConvTransposeWeight(weight, inChannels: inChannels, outChannels: outChannels,
                                                                  kernel: kernel),
@@ -89,6 +103,7 @@ public struct TransposedConvolution: Sendable {
 
     /// Floats of scratch `apply` needs for a chunk of this geometry.
     public func scratchCount(_ g: ConvGeometry) -> Int {
+        if method == .fewChannels { return fewChannelsScratchCount(g) }
         guard method == .subPixel else { return convTranspose2dScratchCount(g) }
         let columns = g.batch * g.inHeight * g.inWidth
         let rowStride = Self.gatherStride(columns: columns, inChannels: inChannels)
@@ -109,11 +124,21 @@ public struct TransposedConvolution: Sendable {
                       y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
         precondition(g.inChannels == inChannels && g.outChannels == outChannels && g.kernel == kernel
                      && g.stride == stride && g.padding == padding && g.outputPadding == outputPadding)
-        guard let columnWeights else {
+        switch method {
+        case .subPixel:
             subPixel(g, x: x, bias: bias, activation: activation, y: y, scratch: scratch, parallelism: parallelism)
-            return
+        case .fewChannels:
+            fewChannels(g, x: x, bias: bias, activation: activation, y: y, scratch: scratch, parallelism: parallelism)
+        case .columnsThenScatter:
+            convTranspose2dColumns(g, bias: bias, activation: activation, x: x, y: y, scratch: scratch,
+                                   parallelism: parallelism)
         }
-        convTranspose2d(g, x: x, packedWeight: columnWeights, bias: bias, activation: activation, y: y,
+    }
+
+    private func convTranspose2dColumns(_ g: ConvGeometry, bias: UnsafePointer<Float>?, activation: Activation,
+                                        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                                        scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
+        convTranspose2d(g, x: x, packedWeight: columnWeights!, bias: bias, activation: activation, y: y,
                         scratch: scratch, parallelism: parallelism)
     }
 

@@ -250,6 +250,19 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
          .columnsThenScatter),
         (ConvGeometry(inChannels: 5, outChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1, batch: 7, inHeight: 10,
                       inWidth: 10), .columnsThenScatter),
+        // The few-channel kernel: 1-3 channels; rows of one 16-pixel unit (14: mnist's last layer), of two (32), of a
+        // full and a short one (19); row counts that leave a short last piece of rows; images paired across rows.
+        (ConvGeometry(inChannels: 6, outChannels: 1, kernel: 4, stride: 2, padding: 1, batch: 3, inHeight: 14, inWidth: 14),
+         .fewChannels),
+        (ConvGeometry(inChannels: 5, outChannels: 3, kernel: 4, stride: 2, padding: 1, batch: 2, inHeight: 7, inWidth: 32),
+         .fewChannels),
+        (ConvGeometry(inChannels: 3, outChannels: 2, kernel: 4, stride: 2, padding: 1, batch: 3, inHeight: 5, inWidth: 19),
+         .fewChannels),
+        (ConvGeometry(inChannels: 4, outChannels: 3, kernel: 4, stride: 2, padding: 1, batch: 1, inHeight: 1, inWidth: 3),
+         .fewChannels),
+        // 36 pieces of rows: more than the 32 slots of scratch, in two waves.
+        (ConvGeometry(inChannels: 2, outChannels: 1, kernel: 4, stride: 2, padding: 1, batch: 9, inHeight: 16, inWidth: 8),
+         .fewChannels),
         // 1×1 inputs (a DCGAN's first layer): one GEMM with the epilogue, then each channel's taps transposed into
         // place; with padding cutting taps off, and with output padding leaving pixels without a tap (bias only).
         (ConvGeometry(inChannels: 20, outChannels: 7, kernel: 4, stride: 1, padding: 0, batch: 21, inHeight: 1, inWidth: 1),
@@ -293,10 +306,14 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
     @Test func dcganLayersTakeTheSubPixelWay() {
         #expect(TransposedConvolution.method(inChannels: 128, outChannels: 64, kernel: 4, stride: 2, padding: 1,
                                              outputPadding: 0) == .subPixel)
-        // The first layer (1x1 → 4x4) and a layer to 3 channels keep the column matrix.
+        // The first layer (1x1 → 4x4) keeps the column matrix; the last, to 3 or 1 channels, has its own kernel.
         #expect(TransposedConvolution.method(inChannels: 100, outChannels: 512, kernel: 4, stride: 1, padding: 0,
                                              outputPadding: 0) == .columnsThenScatter)
         #expect(TransposedConvolution.method(inChannels: 64, outChannels: 3, kernel: 4, stride: 2, padding: 1,
+                                             outputPadding: 0) == .fewChannels)
+        #expect(TransposedConvolution.method(inChannels: 64, outChannels: 1, kernel: 4, stride: 2, padding: 1,
+                                             outputPadding: 0) == .fewChannels)
+        #expect(TransposedConvolution.method(inChannels: 64, outChannels: 4, kernel: 4, stride: 2, padding: 1,
                                              outputPadding: 0) == .columnsThenScatter)
     }
 

@@ -1,0 +1,174 @@
+// The few-channel transposed convolution of gs_convt.h, written with the compiler's vector extensions and
+// instantiated per instruction set (16 floats: one AVX-512 register, two AVX2 ones, four NEON ones).
+//
+// A unit is 16 input columns of one input row: 4 phases x COUT accumulators of 16 output pixels. Two units are done
+// at once (the next 16 columns, or the next row when a row has one unit) so that each weight, broadcast once, feeds
+// two FMAs: 2 x 4 x 3 = 24 accumulators for COUT 3, within AVX-512's 32 registers.
+
+#include "gs_convt.h"
+
+typedef float f32x16 __attribute__((vector_size(64)));
+typedef float f32x32 __attribute__((vector_size(128)));
+
+#define SPLAT(x) __builtin_shufflevector((f32x16){(x)}, (f32x16){0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+// Phase and input shift of tap k along one axis (padding 1, stride 2): k = 0 -> (1, +1), 1 -> (0, 0),
+// 2 -> (1, 0), 3 -> (0, -1).
+#define PHASE(k) (((k) + 1) & 1)
+#define SHIFT(k) ((PHASE(k) + 1 - (k)) / 2)
+
+// Units (row r[u], first column c[u]) of the rows in hand; sums for COUT channels into y. Unit u's input at
+// channel ci, tap shift (dy, dx) starts at base[u] + ci * channelStep + dy * rowStep + dx and is read by LOAD:
+// plain loads from a zero-bordered copy, or AVX-512 loads under mask[u][3 (dy + 1) + dx + 1], whose lanes outside
+// the image read as zero (a row outside it has an empty mask).
+#define CONVT_UNITS(NAME, ATTRIBUTES, COUT, UNITS, LOAD)                                                         \
+    ATTRIBUTES static void NAME(const float *const *base, const unsigned short *mask, long channelStep,        \
+                                long rowStep, long cin, long w, const float *weight, float *y, long planeStride, \
+                                const long *r, const long *c) {                                                \
+        (void)mask;                                                                                            \
+        f32x16 acc[UNITS][4][COUT];                                                                            \
+        _Pragma("clang loop unroll(full)")                                                                     \
+        for (int u = 0; u < UNITS; u++)                                                                        \
+            _Pragma("clang loop unroll(full)")                                                                 \
+            for (int g = 0; g < 4; g++)                                                                        \
+                _Pragma("clang loop unroll(full)")                                                             \
+                for (int co = 0; co < COUT; co++) acc[u][g][co] = (f32x16){0};                                 \
+        for (long ci = 0; ci < cin; ci++) {                                                                    \
+            const float *wk = weight + ci * COUT * 16;                                                         \
+            _Pragma("clang loop unroll(full)")                                                                 \
+            for (int ky = 0; ky < 4; ky++) {                                                                   \
+                _Pragma("clang loop unroll(full)")                                                             \
+                for (int kx = 0; kx < 4; kx++) {                                                               \
+                    f32x16 xs[UNITS];                                                                          \
+                    _Pragma("clang loop unroll(full)")                                                         \
+                    for (int u = 0; u < UNITS; u++)                                                            \
+                        LOAD(xs[u], base[u] + ci * channelStep + SHIFT(ky) * rowStep + SHIFT(kx),              \
+                             mask[u * 9 + (SHIFT(ky) + 1) * 3 + SHIFT(kx) + 1]);                               \
+                    _Pragma("clang loop unroll(full)")                                                         \
+                    for (int co = 0; co < COUT; co++) {                                                        \
+                        f32x16 wv = SPLAT(wk[co * 16 + ky * 4 + kx]);                                          \
+                        _Pragma("clang loop unroll(full)")                                                     \
+                        for (int u = 0; u < UNITS; u++) {                                                      \
+                            f32x16 *a = &acc[u][PHASE(ky) * 2 + PHASE(kx)][co];                                \
+                            *a = __builtin_elementwise_fma(xs[u], wv, *a);                                     \
+                        }                                                                                      \
+                    }                                                                                          \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+        long wo = 2 * w;                                                                                       \
+        _Pragma("clang loop unroll(full)")                                                                     \
+        for (int u = 0; u < UNITS; u++) {                                                                      \
+            long valid = 2 * (w - c[u] < 16 ? w - c[u] : 16);                                                  \
+            _Pragma("clang loop unroll(full)")                                                                 \
+            for (int py = 0; py < 2; py++) {                                                                   \
+                _Pragma("clang loop unroll(full)")                                                             \
+                for (int co = 0; co < COUT; co++) {                                                            \
+                    f32x32 line = __builtin_shufflevector(acc[u][py * 2][co], acc[u][py * 2 + 1][co],          \
+                        0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,                                \
+                        8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);                         \
+                    float *dst = y + co * planeStride + (2 * r[u] + py) * wo + 2 * c[u];                       \
+                    if (valid == 32) __builtin_memcpy(dst, &line, sizeof line);                                \
+                    else __builtin_memcpy(dst, &line, (unsigned long)valid * sizeof(float));                   \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
+#define LOAD_PLAIN(V, P, M) __builtin_memcpy(&(V), (P), sizeof(V))
+
+// Rows row0..<row0+rows of one image, every unit, two at a time, then the odd one. PADDED: first copy the rows, with
+// the row above and below, into xp with zero borders (the portable way); otherwise read x itself under masks.
+#define CONVT_ROWS(NAME, ATTRIBUTES, COUT, PADDED)                                                               \
+    ATTRIBUTES static void NAME(const float *x, long channelStride, long cin, long h, long w, long row0,       \
+                                long rows, const float *weight, float *y, long planeStride, float *xp) {       \
+        long wp = (w + 15) / 16 * 16 + 2, lines = rows + 2;                                                    \
+        if (PADDED) {                                                                                          \
+            for (long ci = 0; ci < cin; ci++) {                                                                \
+                for (long line = 0; line < lines; line++) {                                                    \
+                    float *dst = xp + (ci * lines + line) * wp;                                                \
+                    long iy = row0 - 1 + line;                                                                 \
+                    if (iy < 0 || iy >= h) {                                                                   \
+                        for (long i = 0; i < wp; i++) dst[i] = 0;                                              \
+                        continue;                                                                              \
+                    }                                                                                          \
+                    const float *src = x + ci * channelStride + iy * w;                                        \
+                    dst[0] = 0;                                                                                \
+                    for (long i = 0; i < w; i++) dst[1 + i] = src[i];                                          \
+                    for (long i = w + 1; i < wp; i++) dst[i] = 0;                                              \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+        long channelStep = PADDED ? lines * wp : channelStride, rowStep = PADDED ? wp : w;                     \
+        long per = (w + 15) / 16, units = rows * per;                                                          \
+        for (long u = 0; u < units; u += 2) {                                                                  \
+            int n = units - u >= 2 ? 2 : 1;                                                                    \
+            const float *base[2];                                                                              \
+            unsigned short mask[2 * 9];                                                                        \
+            long r[2], c[2];                                                                                   \
+            for (int i = 0; i < n; i++) {                                                                      \
+                r[i] = row0 + (u + i) / per;                                                                   \
+                c[i] = (u + i) % per * 16;                                                                     \
+                base[i] = PADDED ? xp + (r[i] - row0 + 1) * wp + c[i] + 1 : x + r[i] * w + c[i];               \
+                for (int dy = -1; dy <= 1; dy++) {                                                             \
+                    for (int dx = -1; dx <= 1; dx++) {                                                         \
+                        unsigned bits = 0;                                                                     \
+                        for (int lane = 0; lane < 16; lane++) {                                                \
+                            long ix = c[i] + lane + dx;                                                        \
+                            if (ix >= 0 && ix < w) bits |= 1u << lane;                                         \
+                        }                                                                                      \
+                        int inside = r[i] + dy >= 0 && r[i] + dy < h;                                          \
+                        mask[i * 9 + (dy + 1) * 3 + dx + 1] = (unsigned short)(inside ? bits : 0);            \
+                    }                                                                                          \
+                }                                                                                              \
+            }                                                                                                  \
+            if (n == 2) NAME##_2(base, mask, channelStep, rowStep, cin, w, weight, y, planeStride, r, c);      \
+            else NAME##_1(base, mask, channelStep, rowStep, cin, w, weight, y, planeStride, r, c);             \
+        }                                                                                                      \
+    }
+
+#define CONVT_ISA(SUFFIX, ATTRIBUTES, LOAD, PADDED)                                                              \
+    CONVT_UNITS(c1_##SUFFIX##_2, ATTRIBUTES, 1, 2, LOAD)                                                       \
+    CONVT_UNITS(c1_##SUFFIX##_1, ATTRIBUTES, 1, 1, LOAD)                                                       \
+    CONVT_UNITS(c2_##SUFFIX##_2, ATTRIBUTES, 2, 2, LOAD)                                                       \
+    CONVT_UNITS(c2_##SUFFIX##_1, ATTRIBUTES, 2, 1, LOAD)                                                       \
+    CONVT_UNITS(c3_##SUFFIX##_2, ATTRIBUTES, 3, 2, LOAD)                                                       \
+    CONVT_UNITS(c3_##SUFFIX##_1, ATTRIBUTES, 3, 1, LOAD)                                                       \
+    CONVT_ROWS(c1_##SUFFIX, ATTRIBUTES, 1, PADDED)                                                             \
+    CONVT_ROWS(c2_##SUFFIX, ATTRIBUTES, 2, PADDED)                                                             \
+    CONVT_ROWS(c3_##SUFFIX, ATTRIBUTES, 3, PADDED)                                                             \
+    static void convt_##SUFFIX(const float *x, long channelStride, long cin, long h, long w, long row0,        \
+                               long rows, const float *weight, int cout, float *y, long planeStride,           \
+                               float *xp) {                                                                    \
+        if (cout == 1) c1_##SUFFIX(x, channelStride, cin, h, w, row0, rows, weight, y, planeStride, xp);       \
+        else if (cout == 2) c2_##SUFFIX(x, channelStride, cin, h, w, row0, rows, weight, y, planeStride, xp);  \
+        else c3_##SUFFIX(x, channelStride, cin, h, w, row0, rows, weight, y, planeStride, xp);                 \
+    }
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#define LOAD_MASKED(V, P, M) ((V) = (f32x16)_mm512_maskz_loadu_ps((__mmask16)(M), (P)))
+
+CONVT_ISA(avx2, __attribute__((target("avx2,fma"))), LOAD_PLAIN, 1)
+CONVT_ISA(avx512, __attribute__((target("avx512f"))), LOAD_MASKED, 0)
+
+void gs_convt_k4s2_few(const float *x, long channelStride, long cin, long h, long w, long row0, long rows,
+                       const float *weight, int cout, float *y, long planeStride, float *scratch, int avx512) {
+    if (avx512) convt_avx512(x, channelStride, cin, h, w, row0, rows, weight, cout, y, planeStride, scratch);
+    else convt_avx2(x, channelStride, cin, h, w, row0, rows, weight, cout, y, planeStride, scratch);
+}
+
+#else
+
+CONVT_ISA(vector, , LOAD_PLAIN, 1)
+
+void gs_convt_k4s2_few(const float *x, long channelStride, long cin, long h, long w, long row0, long rows,
+                       const float *weight, int cout, float *y, long planeStride, float *scratch, int avx512) {
+    (void)avx512;
+    convt_vector(x, channelStride, cin, h, w, row0, rows, weight, cout, y, planeStride, scratch);
+}
+
+#endif
