@@ -25,7 +25,7 @@ sys.path.insert(0, HERE)
 from gansynth_training.export import forward_nodes, read_generator, sequential_to_nodes, write_generator  # noqa
 from gansynth_training.fixtures import latent_z, write_fixture  # noqa: E402
 from gansynth_training.runlog import provenance  # noqa: E402
-from gansynth_training.zoo import SPECS, build_generator  # noqa: E402
+from gansynth_training.zoo import SPECS, build_generator, generator_state  # noqa: E402
 
 FIXTURE_LABELS = [0, 3, 7, 9]
 FIXTURE_CATEGORICAL = [[0], [4], [7], [9]]
@@ -87,7 +87,7 @@ def main(argv=None) -> None:
     if ck.get("model") != spec.name:
         sys.exit(f"{ckpt} is a checkpoint of {ck.get('model')!r}, not {spec.name!r}")
     G = build_generator(spec)
-    G.load_state_dict(ck["G"])
+    G.load_state_dict(generator_state(ck))
     G.eval()
     epochs, trained, command = provenance(ck)
     hours = ck.get("train_seconds", 0.0) / 3600

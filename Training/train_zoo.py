@@ -20,6 +20,7 @@ Losses:
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import shlex
 import sys
@@ -54,6 +55,10 @@ def parse_args(argv=None):
     p.add_argument("--info-cat-weight", type=float,
                    help="mnist-infogan: weight of the categorical code's cross-entropy (default: the paper's 1, or the "
                         "resumed run's)")
+    p.add_argument("--ema", type=float,
+                   help="also keep an exponential moving average of G's weights with this decay (e.g. 0.999; "
+                        "Yazici et al. 2019); when kept, it is the generator that export_zoo.py and eval/probe.py "
+                        "use (default: off, or the resumed run's)")
     p.add_argument("--ckpt-every", type=int, default=500, help="also checkpoint every N iterations")
     p.add_argument("--resume", action="store_true", help="resume from OUT/checkpoint.pt")
     p.add_argument("--max-iters", type=int, default=0, help="stop after N iterations (testing); 0 = no limit")
@@ -115,6 +120,7 @@ def main(argv=None) -> None:
     optD = torch.optim.Adam(D.parameters(), lr=spec.lr_d, betas=spec.betas)
     fixed, nrow = fixed_inputs(spec, 10)
 
+    G_ema = None
     start_epoch, start_iter, global_iter = 0, 0, 0
     sums = {"d": 0.0, "g": 0.0, "aux": 0.0, "n": 0, "t": 0.0}
     command = " ".join(shlex.quote(a) for a in [sys.executable.split("/")[-1]] + sys.argv)
@@ -135,6 +141,11 @@ def main(argv=None) -> None:
         commands = ck.get("commands", []) + [command]
         if args.info_cat_weight is None:
             args.info_cat_weight = ck["args"].get("info_cat_weight")
+        if args.ema is None:
+            args.ema = ck["args"].get("ema")
+        if args.ema and "G_ema" in ck:
+            G_ema = build_generator(spec)
+            G_ema.load_state_dict(ck["G_ema"])
         if ck["args"].get("batch_size") and not args.batch_size:
             bs = ck["args"]["batch_size"] or bs
             iters_per_epoch = n // bs
@@ -142,6 +153,8 @@ def main(argv=None) -> None:
     else:
         log(out, f"start: {command}")
     args.batch_size = bs
+    if args.ema and G_ema is None:
+        G_ema = copy.deepcopy(G)  # starts from the generator as it is now (fresh, or the resumed one)
     if args.info_cat_weight is None:
         args.info_cat_weight = 1.0
 
@@ -151,6 +164,7 @@ def main(argv=None) -> None:
             "optD": optD.state_dict(), "epoch": epoch, "iter_in_epoch": it, "global_iter": global_iter,
             "epoch_sums": dict(sums), "torch_rng": torch.get_rng_state(), "args": vars(args),
             "commands": commands, "epochs_completed": epoch, "train_seconds": train_seconds[0],
+            **({"G_ema": G_ema.state_dict()} if G_ema is not None else {}),
         }, ckpt_path)
 
     train_seconds = [ck.get("train_seconds", 0.0) if args.resume else 0.0]
@@ -226,6 +240,13 @@ def main(argv=None) -> None:
                 lossG = lossG + info_loss(dg["q"], cat, cont)
             lossG.backward()
             optG.step()
+            if G_ema is not None:
+                with torch.no_grad():
+                    for pe, pg in zip(G_ema.parameters(), G.parameters()):
+                        pe.lerp_(pg, 1.0 - args.ema)
+                    # Batch-norm statistics: the live generator's (they track the same layers' activations).
+                    for be, bg in zip(G_ema.buffers(), G.buffers()):
+                        be.copy_(bg)
 
             global_iter += 1
             dt = time.time() - t0
@@ -250,9 +271,11 @@ def main(argv=None) -> None:
                  f"aux {sums['aux'] / m:.4f} iters {sums['n']} train_s {sums['t']:.1f} "
                  f"wall_s {time.time() - t_epoch:.1f}")
         sums = {"d": 0.0, "g": 0.0, "aux": 0.0, "n": 0, "t": 0.0}
+        shown = G_ema if G_ema is not None else G
         G.eval()
+        shown.eval()
         with torch.no_grad():
-            x = G(**fixed).numpy()
+            x = shown(**fixed).numpy()
         G.train()
         lo = 0.0 if spec.output_range == "sigmoid" else -1.0
         write_png(os.path.join(out, "samples", f"epoch-{epoch + 1:03d}.png"), grid(x, nrow=nrow, lo=lo))

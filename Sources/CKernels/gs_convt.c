@@ -113,11 +113,9 @@ typedef float f32x32 __attribute__((vector_size(128)));
                 base[i] = PADDED ? xp + (r[i] - row0 + 1) * wp + c[i] + 1 : x + r[i] * w + c[i];               \
                 for (int dy = -1; dy <= 1; dy++) {                                                             \
                     for (int dx = -1; dx <= 1; dx++) {                                                         \
-                        unsigned bits = 0;                                                                     \
-                        for (int lane = 0; lane < 16; lane++) {                                                \
-                            long ix = c[i] + lane + dx;                                                        \
-                            if (ix >= 0 && ix < w) bits |= 1u << lane;                                         \
-                        }                                                                                      \
+                        /* lanes lo..<hi read columns 0..<w */                                                 \
+                        long lo = -(c[i] + dx) > 0 ? -(c[i] + dx) : 0, hi = w - c[i] - dx < 16 ? w - c[i] - dx : 16; \
+                        unsigned bits = hi > lo ? ((1u << hi) - 1) & ~((1u << lo) - 1) : 0;                    \
                         int inside = r[i] + dy >= 0 && r[i] + dy < h;                                          \
                         mask[i * 9 + (dy + 1) * 3 + dx + 1] = (unsigned short)(inside ? bits : 0);            \
                     }                                                                                          \

@@ -1,22 +1,32 @@
 // Data-movement kernels for the (C, B, S) activation layout (S = H·W, or 1 for feature vectors).
 // A reshape in PyTorch is a view of each image's row-major (C·S) elements; in (C, B, S) it moves data.
 
+import CKernels
+
 /// Per-image row-major `view` from (c1, s1) to (c2, s2) with c1·s1 == c2·s2; x (c1, B, s1) → y (c2, B, s2).
 public func reshapeChannelMajor(x: UnsafePointer<Float>, channels c1: Int, spatial s1: Int,
-                                y: UnsafeMutablePointer<Float>, channels c2: Int, spatial s2: Int, batch: Int) {
+                                y: UnsafeMutablePointer<Float>, channels c2: Int, spatial s2: Int, batch: Int,
+                                parallelism: Parallelism = .serial) {
     precondition(c1 * s1 == c2 * s2)
     if s1 == s2 || batch == 1 {
         y.update(from: x, count: c1 * s1 * batch)
         return
     }
+    let io = UncheckedSendable((x, y))
     if s1 == 1 {
-        // From feature vectors (a linear layer's output, (F, B)) to maps: row f = c·s2 + s of x is contiguous.
-        for c in 0..<c2 {
-            for s in 0..<s2 {
-                let row = x + (c * s2 + s) * batch
-                let out = y + c * batch * s2 + s
-                for b in 0..<batch { out[b * s2] = row[b] }
-            }
+        // From feature vectors (a linear layer's output, (F, B)) to maps: the rows f = c·s2 ..< (c + 1)·s2 of x,
+        // (s2, B), become channel c's (B, s2).
+        parallelism.forEachSlice(of: c2) { channels in
+            let (x, y) = io.value
+            for c in channels { gs_transpose(x + c * s2 * batch, s2, batch, y + c * batch * s2) }
+        }
+        return
+    }
+    if s2 == 1 {
+        // From maps to feature vectors: channel c's (B, s1) becomes the rows c·s1 ..< (c + 1)·s1, (s1, B).
+        parallelism.forEachSlice(of: c1) { channels in
+            let (x, y) = io.value
+            for c in channels { gs_transpose(x + c * batch * s1, batch, s1, y + c * s1 * batch) }
         }
         return
     }
@@ -56,7 +66,5 @@ public func channelAffine(_ x: UnsafeMutablePointer<Float>, channels: Int, perCh
 
 /// (R, C) row-major → (C, R) row-major; turns batch-major inputs into channel-major ones and back.
 public func transpose(_ x: UnsafePointer<Float>, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
-    for r in 0..<rows {
-        for c in 0..<columns { y[c * rows + r] = x[r * columns + c] }
-    }
+    gs_transpose(x, rows, columns, y)
 }

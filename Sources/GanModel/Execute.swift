@@ -115,14 +115,15 @@ extension Generator {
                 }
             case .reshape(let from, let to):
                 let (c1, s1) = channelsAndSpatial(from), (c2, s2) = channelsAndSpatial(to)
-                reshapeChannelMajor(x: x!, channels: c1, spatial: s1, y: y, channels: c2, spatial: s2, batch: n)
+                reshapeChannelMajor(x: x!, channels: c1, spatial: s1, y: y, channels: c2, spatial: s2, batch: n,
+                                    parallelism: parallelism)
             case .linear(let weight, let bias, let inShape, _, let act):
                 var input = UnsafePointer(x!)
                 let inFeatures = inShape.reduce(1, *)
                 if inShape.count == 3 {
                     let (c, s) = channelsAndSpatial(inShape)
                     reshapeChannelMajor(x: x!, channels: c, spatial: s, y: workspace.scratch, channels: inFeatures,
-                                        spatial: 1, batch: n)
+                                        spatial: 1, batch: n, parallelism: parallelism)
                     input = UnsafePointer(workspace.scratch)
                 }
                 bias.withUnsafeBufferPointer { bias in

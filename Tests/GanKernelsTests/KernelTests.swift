@@ -338,6 +338,51 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         #expect(y == [0, 1, 10, 11, 2, 3, 12, 13, 4, 5, 14, 15])     // (C=3, B=2, S=2)
     }
 
+    /// The view, image by image, in the plainest terms: image b's flat (C·S) vector cut into rows of `s2`.
+    static func viewReference(_ x: [Float], c1: Int, s1: Int, c2: Int, s2: Int, batch: Int) -> [Float] {
+        var y = [Float](repeating: .nan, count: x.count)
+        for b in 0..<batch {
+            for f in 0..<(c1 * s1) {
+                y[(f / s2 * batch + b) * s2 + f % s2] = x[(f / s1 * batch + b) * s1 + f % s1]
+            }
+        }
+        return y
+    }
+
+    static let views: [(c1: Int, s1: Int, c2: Int, s2: Int, batch: Int)] = [
+        (6272, 1, 128, 49, 64),   // a 28x28 DCGAN's linear output to 7x7 maps
+        (4096, 1, 256, 16, 9),    // ragged blocks of 8 both ways
+        (30, 1, 2, 15, 17),
+        (128, 49, 6272, 1, 64),   // maps back to features
+        (3, 25, 75, 1, 11),
+        (2, 3, 3, 2, 2),          // the general case
+    ]
+
+    @Test(arguments: views)
+    func reshapeMatchesTheView(v: (c1: Int, s1: Int, c2: Int, s2: Int, batch: Int)) {
+        let x = (0..<(v.c1 * v.s1 * v.batch)).map { Float($0) }
+        let expected = LayoutTests.viewReference(x, c1: v.c1, s1: v.s1, c2: v.c2, s2: v.s2, batch: v.batch)
+        for threads in [1, 3] {
+            var y = [Float](repeating: .nan, count: x.count)
+            reshapeChannelMajor(x: x, channels: v.c1, spatial: v.s1, y: &y, channels: v.c2, spatial: v.s2,
+                                batch: v.batch, parallelism: Parallelism(threads: threads))
+            #expect(y == expected, "\(v) threads \(threads)")
+        }
+    }
+
+    @Test func transposeEveryShapeUpTo20() {
+        for rows in 1...20 {
+            for columns in 1...20 {
+                let x = (0..<(rows * columns)).map { Float($0) }
+                var y = [Float](repeating: .nan, count: x.count)
+                transpose(x, rows: rows, columns: columns, into: &y)
+                var expected = y
+                for r in 0..<rows { for c in 0..<columns { expected[c * rows + r] = x[r * columns + c] } }
+                #expect(y == expected, "\(rows) x \(columns)")
+            }
+        }
+    }
+
     @Test func upsampleRepeatsPixels() {
         var y = [Float](repeating: 0, count: 16)
         upsampleNearest(x: [1, 2, 3, 4], planes: 1, height: 2, width: 2, factor: 2, y: &y)

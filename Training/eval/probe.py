@@ -22,7 +22,7 @@ sys.path.insert(0, TRAINING)
 from classifiers import DEFAULT_DIR, load_classifier, predict  # noqa: E402
 from classifiers import dataset_arrays  # noqa: E402
 from evaluate import best_matching_accuracy, histogram_stats, parzen  # noqa: E402
-from gansynth_training.zoo import SPECS, build_generator  # noqa: E402
+from gansynth_training.zoo import SPECS, build_generator, generator_state  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -37,7 +37,7 @@ def main(argv=None) -> None:
     spec = SPECS[args.model]
     ck = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     G = build_generator(spec)
-    G.load_state_dict(ck["G"])
+    G.load_state_dict(generator_state(ck))
     G.eval()
     gen = torch.Generator().manual_seed(1)
     z = torch.randn(args.n, spec.z_dim, generator=gen) if spec.z_distribution == "normal" else \

@@ -185,6 +185,12 @@ def mnist_conv_body(in_features: int) -> nn.Sequential:
     )
 
 
+def generator_state(checkpoint: dict) -> dict:
+    """The generator a checkpoint ships: the moving average of its weights when the run kept one (train_zoo.py
+    --ema), else the trained weights themselves."""
+    return checkpoint.get("G_ema") or checkpoint["G"]
+
+
 def build_generator(spec: Spec) -> ZooGenerator:
     g = ZooGenerator(spec, nn.Sequential())
     n_in = g.in_features()
