@@ -12,7 +12,6 @@ typedef float f32x32 __attribute__((vector_size(128)));
 
 #define SPLAT(x) __builtin_shufflevector((f32x16){(x)}, (f32x16){0}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
-
 // Phase and input shift of tap k along one axis (padding 1, stride 2): k = 0 -> (1, +1), 1 -> (0, 0),
 // 2 -> (1, 0), 3 -> (0, -1).
 #define PHASE(k) (((k) + 1) & 1)

@@ -1,5 +1,5 @@
 // gs_convt.h: the DCGAN output layer — ConvTranspose2d(Cin, Cout, kernel 4, stride 2, padding 1) to 1-3 channels —
-// computed directly, one image at a time. With so few output channels the GEMM ways waste their tiles (3 of 12
+// computed directly, a few rows of one image at a time. With so few output channels the GEMM ways waste their tiles (3 of 12
 // rows) or scatter-add a column matrix one value at a time; here each vector holds 16 neighbouring pixels of one
 // output phase and every loaded input vector feeds up to 4 phases x Cout channels of FMAs.
 //
@@ -12,7 +12,8 @@
 //   x        the image's channel 0, (h, w); channel ci at x + ci * channelStride
 //   weight   (cin, cout, 4, 4), as PyTorch stores it
 //   y        the image's cout output planes of (2h, 2w), `planeStride` floats apart; the rows' outputs all written
-//   scratch  cin * (rows + 2) * (16 * ceil(w / 16) + 2) floats: the rows with zero borders
+//   scratch  cin * (rows + 2) * (16 * ceil(w / 16) + 2) floats: the portable path copies the rows there with zero
+//            borders; the AVX-512 one reads x itself under masks
 // cout is 1, 2 or 3. `avx512` 1 uses AVX-512F (call only where gs_tile_avx512_available() is 1); every path gives
 // the same bits (the same FMAs in the same order, lane by lane).
 
