@@ -26,7 +26,7 @@ note() { echo "$(date -u '+%F %T') $*" | tee -a "$QLOG"; }
 QUEUE=(
   "mnist-cgan    10 /work/shared/datasets/mnist"
   "classifier:mnist"
-  "mnist-infogan  8 /work/shared/datasets/mnist 1"   # seed 1 and weight 0.5: the best 2-epoch probe (eval/probe.py)
+  "mnist-infogan  8 /work/shared/datasets/mnist 5"   # seed 5 and weight 0.5: the best 2-epoch probe (eval/probe.py)
   "mnist-gan    300 /work/shared/datasets/mnist"
   "classifier:fashion"
   "fashion-cgan  12 /usr/share/datasets/fashion-mnist"

@@ -29,7 +29,7 @@ COMMAND = {
     "mnist-dcgan": "`python3 Training/train_mnist_dcgan.py --data DIR --epochs 25`",
     "mnist-gan": "`python3 Training/train_zoo.py --model mnist-gan --epochs 300`",
     "mnist-cgan": "`python3 Training/train_zoo.py --model mnist-cgan --epochs 10`",
-    "mnist-infogan": "`python3 Training/train_zoo.py --model mnist-infogan --epochs 8 --seed 1 --info-cat-weight 0.5` + `export_zoo.py --weight-type q8_0`",
+    "mnist-infogan": "`python3 Training/train_zoo.py --model mnist-infogan --epochs 8 --seed 5 --info-cat-weight 0.5` + `export_zoo.py --weight-type q8_0`",
     "fashion-cgan": "`python3 Training/train_zoo.py --model fashion-cgan --epochs 12`",
     "cifar10-cgan": "`python3 Training/train_zoo.py --model cifar10-cgan --epochs 4`",
 }
