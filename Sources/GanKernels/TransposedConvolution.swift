@@ -349,6 +349,14 @@ private func convTranspose2dFromPoints(_ g: ConvGeometry, x: UnsafePointer<Float
     gemm(packedWeight, n: batch, b: x, ldb: batch, c: cols, ldc: batch, bias: rowBias, activation: activation,
          parallelism: parallelism)
     let io = UncheckedSendable((y, UnsafePointer(cols)))
+    if ho == k && wo == k && g.padding == 0 {
+        // Every output pixel has its tap (DCGAN's k4 s1 p0 from 1×1): each channel's block is a plain transpose.
+        parallelism.forEachSlice(of: g.outChannels) { channels in
+            let (y, cols) = io.value
+            for co in channels { gs_transpose(cols + co * taps * batch, taps, batch, y + co * batch * taps) }
+        }
+        return
+    }
     parallelism.forEachSlice(of: g.outChannels) { channels in
         let (y, cols) = io.value
         for co in channels {
