@@ -27,7 +27,7 @@ ARCH = {
 }
 COMMAND = {
     "mnist-dcgan": "`python3 Training/train_mnist_dcgan.py --data DIR --epochs 25`",
-    "mnist-gan": "`python3 Training/train_zoo.py --model mnist-gan --epochs 300`",
+    "mnist-gan": "`python3 Training/train_zoo.py --model mnist-gan --epochs 300`, then `--resume --epochs 320 --ema 0.999`, then `--resume --epochs 360 --ema 0.9999` (the file holds the moving average of G's weights)",
     "mnist-cgan": "`python3 Training/train_zoo.py --model mnist-cgan --epochs 10`",
     "mnist-infogan": "`python3 Training/train_zoo.py --model mnist-infogan --epochs 8 --seed 5 --info-cat-weight 0.5` + `export_zoo.py --weight-type q8_0`",
     "fashion-cgan": "`python3 Training/train_zoo.py --model fashion-cgan --epochs 12`",
