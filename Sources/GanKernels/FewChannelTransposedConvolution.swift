@@ -4,9 +4,10 @@
 // before it ran at 80-88%. CKernels' gs_convt_k4s2_few computes each output as one FMA chain over (ci, ky, kx),
 // 16 pixels of a phase per vector.
 //
-// Work is cut into pieces of `fewChannelsRows` input rows of one image; the kernel copies a piece's rows, and the
-// row above and below, into a zero-bordered block of scratch of its own (cache-sized), so that it reads shifted
-// vectors with no bounds tests. A piece's outputs are computed the same way whatever the batch, piece or thread.
+// Work is cut into pieces of `fewChannelsRows` input rows of one image. On x86 the kernel reads the shifted input
+// vectors under masks (lanes outside the image read as zero); elsewhere it first copies a piece's rows, and the row
+// above and below, into a zero-bordered block of scratch of its own. Either way a piece's outputs are computed the
+// same way whatever the batch, piece, thread or instruction set.
 
 import CKernels
 

@@ -12,8 +12,8 @@
 //   x        the image's channel 0, (h, w); channel ci at x + ci * channelStride
 //   weight   (cin, cout, 4, 4), as PyTorch stores it
 //   y        the image's cout output planes of (2h, 2w), `planeStride` floats apart; the rows' outputs all written
-//   scratch  cin * (rows + 2) * (16 * ceil(w / 16) + 2) floats: the portable path copies the rows there with zero
-//            borders; the AVX-512 one reads x itself under masks
+//   scratch  cin * (rows + 2) * (16 * ceil(w / 16) + 2) floats: targets without masked loads (NEON) copy the rows
+//            there with zero borders; x86 (AVX-512, AVX2) reads x itself under masks
 // cout is 1, 2 or 3. `avx512` 1 uses AVX-512F (call only where gs_tile_avx512_available() is 1); every path gives
 // the same bits (the same FMAs in the same order, lane by lane).
 
