@@ -29,7 +29,16 @@ extension TransposedConvolution {
         g.inChannels * (fewChannelsRows + 2) * fewChannelsRowStride(width: g.inWidth)
     }
 
+    /// Whether gs_convt_k4s2_few copies rows into scratch: only where it has no masked loads (x86 has them). Its
+    /// blocks would otherwise count in the workspace, and so in the chunk size, for nothing.
+    #if arch(x86_64)
+    static let fewChannelsCopiesRows = false
+    #else
+    static let fewChannelsCopiesRows = true
+    #endif
+
     func fewChannelsScratchCount(_ g: ConvGeometry) -> Int {
+        guard Self.fewChannelsCopiesRows else { return 0 }
         let pieces = g.batch * ((g.inHeight + fewChannelsRows - 1) / fewChannelsRows)
         return min(pieces, fewChannelsSlots) * Self.fewChannelsBlock(g)
     }
@@ -38,7 +47,7 @@ extension TransposedConvolution {
                      y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
         let h = g.inHeight, w = g.inWidth, ho = g.transposedOutHeight, wo = g.transposedOutWidth
         let perImage = (h + fewChannelsRows - 1) / fewChannelsRows, pieces = g.batch * perImage
-        let block = Self.fewChannelsBlock(g)
+        let block = Self.fewChannelsCopiesRows ? Self.fewChannelsBlock(g) : 0
         let planeStride = g.batch * ho * wo, avx512: Int32 = parallelism.tiles == .avx512 ? 1 : 0
         let io = UncheckedSendable((x, y, scratch, bias))
         withExtendedLifetime(self) {

@@ -130,16 +130,9 @@ public struct TransposedConvolution: Sendable {
         case .fewChannels:
             fewChannels(g, x: x, bias: bias, activation: activation, y: y, scratch: scratch, parallelism: parallelism)
         case .columnsThenScatter:
-            convTranspose2dColumns(g, bias: bias, activation: activation, x: x, y: y, scratch: scratch,
-                                   parallelism: parallelism)
+            convTranspose2d(g, x: x, packedWeight: columnWeights!, bias: bias, activation: activation, y: y,
+                            scratch: scratch, parallelism: parallelism)
         }
-    }
-
-    private func convTranspose2dColumns(_ g: ConvGeometry, bias: UnsafePointer<Float>?, activation: Activation,
-                                        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                                        scratch: UnsafeMutablePointer<Float>, parallelism: Parallelism) {
-        convTranspose2d(g, x: x, packedWeight: columnWeights!, bias: bias, activation: activation, y: y,
-                        scratch: scratch, parallelism: parallelism)
     }
 
     private func subPixel(_ g: ConvGeometry, x input: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
