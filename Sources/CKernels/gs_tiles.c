@@ -18,24 +18,28 @@ int gs_tile_avx512_available(void) {
 // for a last panel with at most 8 columns in use (its first 8): batch 1 on 7×7 inputs (49 columns) computes 56
 // columns instead of 64. The loops have constant bounds, so each tile compiles to straight-line register code.
 #define TILE(NAME, ROWS, WIDE, NARROW)                                                                             \
-    __attribute__((target("avx512f"))) static void NAME(const float *a, const float *b0, const float *b1, long k, \
-                                                         float *sums) {                                           \
+    __attribute__((target("avx512f"))) static void NAME(const float *a, const float *const *b0s,                  \
+                                                         const float *const *b1s, long depth, int segments,        \
+                                                         long k, float *sums) {                                    \
         __m512 acc[ROWS][WIDE + 1];                                                                                \
         __m256 last[ROWS];                                                                                         \
         for (int r = 0; r < ROWS; r++) {                                                                           \
             for (int c = 0; c < WIDE; c++) acc[r][c] = _mm512_setzero_ps();                                        \
             last[r] = _mm256_setzero_ps();                                                                         \
         }                                                                                                          \
-        const float *a1 = a + 6 * k, *narrow = WIDE ? b1 : b0;                                                     \
-        for (long l = 0; l < k; l++) {                                                                             \
-            __m512 b[WIDE + 1];                                                                                    \
-            if (WIDE > 0) b[0] = _mm512_loadu_ps(b0 + 16 * l);                                                     \
-            if (WIDE > 1) b[1] = _mm512_loadu_ps(b1 + 16 * l);                                                     \
-            __m256 bn = NARROW ? _mm256_loadu_ps(narrow + 16 * l) : _mm256_setzero_ps();                           \
-            for (int r = 0; r < ROWS; r++) {                                                                       \
-                float v = r < 6 ? a[6 * l + r] : a1[6 * l + r - 6];                                                \
-                for (int c = 0; c < WIDE; c++) acc[r][c] = _mm512_fmadd_ps(_mm512_set1_ps(v), b[c], acc[r][c]);    \
-                if (NARROW) last[r] = _mm256_fmadd_ps(_mm256_set1_ps(v), bn, last[r]);                             \
+        const float *a1 = a + 6 * k;                                                                               \
+        for (int s = 0; s < segments; s++, a += 6 * depth, a1 += 6 * depth) {                                      \
+            const float *b0 = b0s[s], *b1 = b1s[s], *narrow = WIDE ? b1 : b0;                                      \
+            for (long l = 0; l < depth; l++) {                                                                     \
+                __m512 b[WIDE + 1];                                                                                \
+                if (WIDE > 0) b[0] = _mm512_loadu_ps(b0 + 16 * l);                                                 \
+                if (WIDE > 1) b[1] = _mm512_loadu_ps(b1 + 16 * l);                                                 \
+                __m256 bn = NARROW ? _mm256_loadu_ps(narrow + 16 * l) : _mm256_setzero_ps();                       \
+                for (int r = 0; r < ROWS; r++) {                                                                   \
+                    float v = r < 6 ? a[6 * l + r] : a1[6 * l + r - 6];                                            \
+                    for (int c = 0; c < WIDE; c++) acc[r][c] = _mm512_fmadd_ps(_mm512_set1_ps(v), b[c], acc[r][c]);\
+                    if (NARROW) last[r] = _mm256_fmadd_ps(_mm256_set1_ps(v), bn, last[r]);                         \
+                }                                                                                                  \
             }                                                                                                      \
         }                                                                                                          \
         for (int r = 0; r < ROWS; r++) {                                                                           \
@@ -63,8 +67,9 @@ TILE(tile4x8, 4, 0, 1)
 
 // The variant for `rows` (1-12) and `columns` (8, 16, 24 or 32): rows round up to 4, 6, 8 or 12, the rows past the
 // layer's last being the zero padding of its last A panel.
-void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rows, int columns, float *sums) {
-    typedef void (*tile_fn)(const float *, const float *, const float *, long, float *);
+void gs_tile_avx512(const float *a, const float *const *b0, const float *const *b1, long depth, int segments, int rows,
+                    int columns, float *sums) {
+    typedef void (*tile_fn)(const float *, const float *const *, const float *const *, long, int, long, float *);
     static const tile_fn tiles[4][4] = {
         {tile4x8, tile4x16, tile4x24, tile4x32},
         {tile6x8, tile6x16, tile6x24, tile6x32},
@@ -72,7 +77,7 @@ void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, in
         {tile12x8, tile12x16, tile12x24, tile12x32},
     };
     int r = rows <= 4 ? 0 : rows <= 6 ? 1 : rows <= 8 ? 2 : 3;
-    tiles[r][columns / 8 - 1](a, b0, b1, k, sums);
+    tiles[r][columns / 8 - 1](a, b0, b1, depth, segments, depth * segments, sums);
 }
 
 // One masked load and one store per channel row: the lanes outside the image (or past the buffer) are neither
@@ -96,8 +101,9 @@ void gs_gather_avx512(const float *x, long rowStride, long offset, long channels
     __builtin_trap();  // unreachable: gs_tile_avx512_available() is 0 here
 }
 
-void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rows, int columns, float *sums) {
-    (void)a; (void)b0; (void)b1; (void)k; (void)rows; (void)columns; (void)sums;
+void gs_tile_avx512(const float *a, const float *const *b0, const float *const *b1, long depth, int segments, int rows,
+                    int columns, float *sums) {
+    (void)a; (void)b0; (void)b1; (void)depth; (void)segments; (void)rows; (void)columns; (void)sums;
     __builtin_trap();  // unreachable: gs_tile_avx512_available() is 0 here
 }
 

@@ -122,8 +122,16 @@ protocol TileOperands {
     func depth(_ group: Int) -> Int
     /// Packed A_g: (ceil(rows/6), depth, 6).
     func weights(_ group: Int) -> UnsafePointer<Float>
-    /// All `depth(group)` rows of B_g's columns j0..<j0+width into a (depth, 16) panel, zero past `width`.
-    func pack(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width: Int)
+    /// Floats of panel memory one 16-column panel of B takes (per thread, for `prepare` and `segments`).
+    var panelFloats: Int { get }
+    /// Most segments `segments` returns.
+    var maximumSegments: Int { get }
+    /// Readies in `panel` what groups `groups` need of B's columns j0..<j0+width; once per block of tiles and panel.
+    func prepare(_ panel: UnsafeMutablePointer<Float>, groups: ClosedRange<Int>, from j0: Int, width: Int)
+    /// B_g's columns j0..<j0+width, all `depth(group)` rows, zero past `width`: `count` (depth, 16) panels of
+    /// `depth / count` rows each, one after the other in k, at `pointers` (in `panel`).
+    func segments(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width: Int,
+                  into pointers: UnsafeMutablePointer<UnsafePointer<Float>?>) -> Int
     func columns(group: Int, from j0: Int, width: Int) -> Columns
     func store(_ values: Vector, group: Int, row: Int, columns: Columns, width: Int)
 }
@@ -139,9 +147,18 @@ private struct DenseProduct: TileOperands {
     func rows(_ group: Int) -> Int { m }
     func depth(_ group: Int) -> Int { k }
     func weights(_ group: Int) -> UnsafePointer<Float> { a }
+    var panelFloats: Int { k * panelWidth }
+    var maximumSegments: Int { 1 }
 
     @inline(__always)
-    func pack(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width: Int) {
+    func segments(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width: Int,
+                  into pointers: UnsafeMutablePointer<UnsafePointer<Float>?>) -> Int {
+        pointers[0] = UnsafePointer(panel)
+        return 1
+    }
+
+    @inline(__always)
+    func prepare(_ panel: UnsafeMutablePointer<Float>, groups: ClosedRange<Int>, from j0: Int, width: Int) {
         if width == panelWidth {
             for l in 0..<k {
                 let row = UnsafeRawPointer(b + l * ldb + j0).loadUnaligned(as: Vector.self)
@@ -178,13 +195,13 @@ private struct TiledProduct<Operands: TileOperands> {
     let kernel: TileKernel
 
     func run(panels: Range<Int>, tiles range: Range<Int>) {
-        var maxDepth = 1
-        for g in 0..<operands.groups { maxDepth = max(maxDepth, operands.depth(g)) }
         let rowStep = kernel.rowPanels, columnStep = kernel.columnPanels
-        let panel = UnsafeMutablePointer<Float>.allocate(capacity: columnStep * maxDepth * panelWidth)  // (K, 16) each
+        let panelFloats = operands.panelFloats, maximumSegments = operands.maximumSegments
+        let panel = UnsafeMutablePointer<Float>.allocate(capacity: columnStep * panelFloats)
         let sums = UnsafeMutablePointer<Float>.allocate(capacity: sumsRows * sumsStride)  // (12, 32)
-        defer { panel.deallocate(); sums.deallocate() }
-        let nextPanel = panel + maxDepth * panelWidth
+        let segments = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 2 * maximumSegments)
+        defer { panel.deallocate(); sums.deallocate(); segments.deallocate() }
+        let nextPanel = panel + panelFloats, nextSegments = segments + maximumSegments
         // Tiles are taken in blocks whose packed A (up to 768 KiB, most of a Zen 4 core's 1 MiB L2) stays in L2 while
         // every panel of B streams past it: without blocks, a large layer (A of several MB) would re-read A from
         // memory for each 16 columns; with smaller blocks, gathered panels (sub-pixel phases) are gathered again
@@ -196,21 +213,26 @@ private struct TiledProduct<Operands: TileOperands> {
                 bytes += operands.depth(tiles[blockEnd].group) * tileRows * 4
                 blockEnd += 1
             }
+            let blockGroups = tiles[blockStart].group...tiles[blockEnd - 1].group
             var q = panels.lowerBound
             while q < panels.upperBound {
                 let columnPanels = min(columnStep, panels.upperBound - q)
                 let j0 = q * panelWidth
                 let width0 = min(panelWidth, operands.columns - j0)
                 let width1 = columnPanels == 2 ? min(panelWidth, operands.columns - j0 - panelWidth) : 0
+                operands.prepare(panel, groups: blockGroups, from: j0, width: width0)
+                if columnPanels == 2 { operands.prepare(nextPanel, groups: blockGroups, from: j0 + panelWidth, width: width1) }
                 var t = blockStart
                 while t < blockEnd {
                     let g = tiles[t].group
-                    operands.pack(panel, group: g, from: j0, width: width0)
+                    let count = operands.segments(panel, group: g, from: j0, width: width0, into: segments)
                     let columns0 = operands.columns(group: g, from: j0, width: width0)
                     var columns1 = columns0
                     if columnPanels == 2 {
-                        operands.pack(nextPanel, group: g, from: j0 + panelWidth, width: width1)
+                        _ = operands.segments(nextPanel, group: g, from: j0 + panelWidth, width: width1, into: nextSegments)
                         columns1 = operands.columns(group: g, from: j0 + panelWidth, width: width1)
+                    } else {
+                        nextSegments.update(from: segments, count: count)
                     }
                     let a = operands.weights(g), k = operands.depth(g), m = operands.rows(g)
                     while t < blockEnd && tiles[t].group == g {
@@ -221,9 +243,11 @@ private struct TiledProduct<Operands: TileOperands> {
                             let used = columnPanels == 2 ? panelWidth + width1 : width0
                             // A last row tile of at most 4 or 8 rows in use takes a 4- or 8-row tile.
                             let rows = min(rowPanels * tileRows, m - i)
-                            gs_tile_avx512(a + i * k, panel, nextPanel, k, Int32(rows), Int32((used + 7) / 8 * 8), sums)
+                            gs_tile_avx512(a + i * k, segments, nextSegments, k / count, Int32(count), Int32(rows),
+                                           Int32((used + 7) / 8 * 8), sums)
                         } else {
-                            multiplyTile(a + i * k, panel, k: k, into: sums)
+                            precondition(count == 1, "the portable tile reads one contiguous panel")
+                            multiplyTile(a + i * k, segments[0]!, k: k, into: sums)
                         }
                         let raw = UnsafeRawPointer(sums)
                         for r in 0..<min(rowPanels * tileRows, m - i) {

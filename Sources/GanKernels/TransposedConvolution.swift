@@ -31,6 +31,9 @@ public struct TransposedConvolution: Sendable {
     let phaseWeights: [PackedMatrix]
     /// Phase g's taps are tapStart[g]..<tapStart[g+1]; tap t reads the input shifted by (dy[t], dx[t]).
     private let tapStart: [Int], dy: [Int], dx: [Int]
+    /// Tap t reads shifted input `slot[t]`: the phases' taps share shifts (DCGAN's k4 s2 p1: 16 taps, 9 shifts), and
+    /// the AVX-512 path gathers each shift once for all phases.
+    private let slot: [Int], slotDy: [Int], slotDx: [Int]
 
     /// Phases leave a 6-row tile mostly empty below this many output channels.
     static let subPixelMinimumChannels = 8
@@ -61,6 +64,7 @@ public struct TransposedConvolution: Sendable {
         self.method = chosen
         if chosen == .fewChannels {
             (directWeights, columnWeights, phaseWeights, tapStart, dy, dx) = (weight, nil, [], [], [], [])
+            (slot, slotDy, slotDx) = ([], [], [])
             return
         }
         directWeights = []
@@ -69,6 +73,7 @@ public struct TransposedConvolution: Sendable {
                                                                  kernel: kernel),
                                          rows: outChannels * kernel * kernel, columns: inChannels)
             (phaseWeights, tapStart, dy, dx) = ([], [], [], [])
+            (slot, slotDy, slotDx) = ([], [], [])
             return
         }
         columnWeights = nil
@@ -99,6 +104,15 @@ public struct TransposedConvolution: Sendable {
             }
         }
         (self.phaseWeights, self.tapStart, self.dy, self.dx) = (phaseWeights, tapStart, dy, dx)
+        var slot: [Int] = [], slotDy: [Int] = [], slotDx: [Int] = []
+        for t in dy.indices {
+            if let found = slotDy.indices.first(where: { slotDy[$0] == dy[t] && slotDx[$0] == dx[t] }) {
+                slot.append(found)
+            } else {
+                slot.append(slotDy.count); slotDy.append(dy[t]); slotDx.append(dx[t])
+            }
+        }
+        (self.slot, self.slotDy, self.slotDx) = (slot, slotDy, slotDx)
     }
 
     /// Floats of scratch `apply` needs for a chunk of this geometry.
@@ -157,6 +171,9 @@ public struct TransposedConvolution: Sendable {
             tapStart.withUnsafeBufferPointer { tapStart in
             dy.withUnsafeBufferPointer { dy in
             dx.withUnsafeBufferPointer { dx in
+            slot.withUnsafeBufferPointer { slot in
+            slotDy.withUnsafeBufferPointer { slotDy in
+            slotDx.withUnsafeBufferPointer { slotDx in
             weights.withUnsafeBufferPointer { weights in
                 let operands = SubPixelProduct(
                     x: x, y: y, inChannels: inChannels, outChannels: outChannels, stride: stride,
@@ -164,9 +181,11 @@ public struct TransposedConvolution: Sendable {
                     outWidth: g.transposedOutWidth, columns: columns, rowStride: rowStride,
                     planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: weights.count,
                     tapStart: tapStart.baseAddress!, dy: dy.baseAddress!, dx: dx.baseAddress!,
-                    phaseWeights: weights.baseAddress!, maskedLoads: parallelism.tiles == .avx512)
+                    slot: slot.baseAddress!, slots: slotDy.count, slotDy: slotDy.baseAddress!,
+                    slotDx: slotDx.baseAddress!, phaseWeights: weights.baseAddress!,
+                    maskedLoads: parallelism.tiles == .avx512)
                 gemm(operands, bias: bias, activation: activation, parallelism: parallelism)
-            }}}}
+            }}}}}}}
         }
     }
 }
@@ -188,62 +207,96 @@ private struct SubPixelProduct: TileOperands {
     let groups: Int
     let tapStart: UnsafePointer<Int>     // (phases + 1): phase g's taps are tapStart[g]..<tapStart[g+1]
     let dy: UnsafePointer<Int>, dx: UnsafePointer<Int>   // per tap
+    let slot: UnsafePointer<Int>         // per tap: its shift among the `slots` distinct ones
+    let slots: Int
+    let slotDy: UnsafePointer<Int>, slotDx: UnsafePointer<Int>   // per slot
     let phaseWeights: UnsafePointer<UnsafePointer<Float>>
-    /// Gather with AVX-512 masked loads (CKernels) rather than Swift SIMD: the same values, fewer instructions.
+    /// AVX-512: gather with masked loads (CKernels), each shift once per panel into its slot, and let the tile read
+    /// a phase's taps from their slots (segments); otherwise pack each phase's (taps·Cin, 16) panel with Swift SIMD.
     let maskedLoads: Bool
 
     func rows(_ group: Int) -> Int { outChannels }
     func depth(_ group: Int) -> Int { (tapStart[group + 1] - tapStart[group]) * inChannels }
     func weights(_ group: Int) -> UnsafePointer<Float> { phaseWeights[group] }
+    var panelFloats: Int {
+        var taps = 0
+        for g in 0..<groups { taps = max(taps, tapStart[g + 1] - tapStart[g]) }
+        return (maskedLoads ? slots : taps) * inChannels * panelWidth
+    }
+    var maximumSegments: Int {
+        var taps = 1
+        for g in 0..<groups { taps = max(taps, tapStart[g + 1] - tapStart[g]) }
+        return taps
+    }
 
     @inline(__always)
-    func pack(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width count: Int) {
-        let plane = height * width, total = inChannels * rowStride
+    func prepare(_ panel: UnsafeMutablePointer<Float>, groups range: ClosedRange<Int>, from j0: Int, width count: Int) {
+        guard maskedLoads else { return }
+        let pixels = PixelRuns(from: j0, lanes: count, height: height, width: width)
+        var gathered: UInt64 = 0
+        for t in tapStart[range.lowerBound]..<tapStart[range.upperBound + 1] {
+            let s = slot[t]
+            if s < 64 {
+                if gathered & (1 << s) != 0 { continue }
+                gathered |= 1 << s
+            }
+            gs_gather_avx512(x, rowStride, j0 + slotDy[s] * width + slotDx[s], inChannels,
+                             pixels.keep(dy: slotDy[s], dx: slotDx[s], height: height, width: width),
+                             panel + s * inChannels * panelWidth)
+        }
+    }
+
+    @inline(__always)
+    func segments(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width count: Int,
+                  into pointers: UnsafeMutablePointer<UnsafePointer<Float>?>) -> Int {
+        let first = tapStart[group], taps = tapStart[group + 1] - first
+        if maskedLoads {
+            for t in 0..<taps { pointers[t] = UnsafePointer(panel + slot[first + t] * inChannels * panelWidth) }
+            return taps
+        }
+        pack(panel, group: group, from: j0, width: count)
+        pointers[0] = UnsafePointer(panel)
+        return 1
+    }
+
+    /// Phase `group`'s (taps·Cin, 16) panel of columns j0..<j0+count, zero past `count`.
+    @inline(__always)
+    private func pack(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width count: Int) {
+        let total = inChannels * rowStride
+        let pixels = PixelRuns(from: j0, lanes: count, height: height, width: width)
+        let lanes = SIMD16<UInt32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1 << 10, 1 << 11, 1 << 12, 1 << 13, 1 << 14,
+                                   1 << 15)
         for t in tapStart[group]..<tapStart[group + 1] {
             let shift = dy[t] * width + dx[t]
             var dst = panel + (t - tapStart[group]) * inChannels * panelWidth
-            if maskedLoads {
-                // The same lanes as `keep` below, as the bits of an AVX-512 mask.
-                var bits: UInt32 = 0
-                for lane in 0..<count {
-                    let pixel = (j0 + lane) % plane
-                    let iy = pixel / width + dy[t], ix = pixel % width + dx[t]
-                    if iy >= 0 && iy < height && ix >= 0 && ix < width { bits |= 1 << lane }
-                }
-                gs_gather_avx512(x, rowStride, j0 + shift, inChannels, bits, dst)
-                continue
-            }
             // Lanes whose shifted pixel is inside its image (and, in a short last panel, that exist at all).
-            var keep = SIMDMask<SIMD16<Int32>>(repeating: false)
-            for lane in 0..<count {
-                let pixel = (j0 + lane) % plane
-                let iy = pixel / width + dy[t], ix = pixel % width + dx[t]
-                keep[lane] = iy >= 0 && iy < height && ix >= 0 && ix < width
-            }
+            let bits = pixels.keep(dy: dy[t], dx: dx[t], height: height, width: width)
+            let kept = (SIMD16<UInt32>(repeating: bits) & lanes) .!= 0
             for ci in 0..<inChannels {
                 let src = ci * rowStride + j0 + shift
                 if src >= 0 && src + panelWidth <= total {
                     let v = UnsafeRawPointer(x + src).loadUnaligned(as: Vector.self)
-                    UnsafeMutableRawPointer(dst).storeBytes(of: Vector().replacing(with: v, where: keep), as: Vector.self)
+                    UnsafeMutableRawPointer(dst).storeBytes(of: Vector().replacing(with: v, where: kept), as: Vector.self)
                 } else {
                     // Near either end of x a 16-wide load would leave the buffer; kept lanes are always inside it.
-                    for lane in 0..<panelWidth { dst[lane] = keep[lane] ? x[src + lane] : 0 }
+                    for lane in 0..<panelWidth { dst[lane] = kept[lane] ? x[src + lane] : 0 }
                 }
                 dst += panelWidth
             }
         }
     }
 
+    /// Where phase `group` puts columns j0..<j0+count: each lane's output offset in a channel's plane.
     @inline(__always)
     func columns(group: Int, from j0: Int, width count: Int) -> SIMD16<Int> {
-        var offsets = SIMD16<Int>()
-        let plane = height * width
-        for lane in 0..<count {
-            let n = j0 + lane, b = n / plane, pixel = n % plane
-            offsets[lane] = (b * outHeight + stride * (pixel / width) + group / stride) * outWidth
-                + stride * (pixel % width) + group % stride
+        let runs = PixelRuns(from: j0, lanes: count, height: height, width: width)
+        var offsets = InlineArray<16, Int>(repeating: 0)
+        for i in 0..<runs.count {
+            let start = (runs.image[i] * outHeight + stride * runs.row[i] + group / stride) * outWidth
+                + stride * runs.column[i] + group % stride
+            for l in 0..<runs.length[i] { offsets[runs.first[i] + l] = start + stride * l }
         }
-        return offsets
+        return withUnsafeBytes(of: offsets) { $0.loadUnaligned(as: SIMD16<Int>.self) }
     }
 
     @inline(__always)

@@ -9,8 +9,10 @@
 //   a      packed A: row panels of (k, 6) floats, one after another; `rows` (1-12) rows are computed, from one panel
 //          (up to 6) or two consecutive ones; a tile for 4, 6, 8 or 12 rows runs, rows past `rows` being the zero
 //          padding of a last panel
-//   b0, b1 B panels of (k, 16) floats; columns (8, 16, 24 or 32) says how many of their columns are computed: 8 or 16
-//          from b0 alone, 24 or 32 from b0 and the first 8 or all 16 of b1
+//   b0, b1 B panels of (k, 16) floats, each given as `segments` pieces of `depth` rows (k = segments * depth) that
+//          may lie anywhere (a sub-pixel phase's taps, each a shifted copy of the input shared with other phases);
+//          columns (8, 16, 24 or 32) says how many of their columns are computed: 8 or 16 from b0 alone, 24 or 32 from
+//          b0 and the first 8 or all 16 of b1
 //   sums   (12, 32) floats, row-major: rows 0-5 from the first A panel, 6-11 from the second; columns 0-15 from b0,
 //          16-31 from b1. Entries not computed are left untouched.
 
@@ -25,7 +27,8 @@ extern "C" {
 int gs_tile_avx512_available(void);
 
 /// One tile of up to 12 x 32 outputs over all k. Call only where gs_tile_avx512_available() is 1.
-void gs_tile_avx512(const float *a, const float *b0, const float *b1, long k, int rows, int columns, float *sums);
+void gs_tile_avx512(const float *a, const float *const *b0, const float *const *b1, long depth, int segments, int rows,
+                    int columns, float *sums);
 
 /// The sub-pixel gather (GanKernels/TransposedConvolution.swift) for one tap: for each of `channels` rows,
 /// panel[16c + lane] = keep bit `lane` ? x[c * rowStride + offset + lane] : 0. Masked-off lanes are never read, so
