@@ -91,11 +91,69 @@ typedef float f32x32 __attribute__((vector_size(128)));
         }                                                                                                      \
     }
 
+// One output channel: UNITS units stacked in rows r .. r + UNITS - 1 of one 16-column strip. The units share input
+// lines (unit u reads lines u - 1 .. u + 1), so a channel's UNITS + 2 lines x 3 column shifts are loaded once and feed
+// 16 FMAs per unit: 18 loads for 64 FMAs at 4 units, against 18 for 32 in a pair of units side by side. Line L's
+// vectors are at base + ci * channelStep + L * rowStep + dx, read under mask[3 (L + 1) + dx + 1].
+#define CONVT_STACK(NAME, ATTRIBUTES, UNITS, LOAD)                                                               \
+    ATTRIBUTES static void NAME(const float *base, const unsigned short *mask, long channelStep, long rowStep,  \
+                                long cin, long w, const float *weight, float *y, long r, long c, int prefetch) { \
+        (void)mask;                                                                                            \
+        f32x16 acc[UNITS][4];                                                                                  \
+        _Pragma("clang loop unroll(full)")                                                                     \
+        for (int u = 0; u < UNITS; u++)                                                                        \
+            _Pragma("clang loop unroll(full)")                                                                 \
+            for (int g = 0; g < 4; g++) acc[u][g] = (f32x16){0};                                               \
+        for (long ci = 0; ci < cin; ci++) {                                                                    \
+            const float *wk = weight + ci * 16;                                                                \
+            if (prefetch && ci + PREFETCH_AHEAD < cin) {                                                       \
+                _Pragma("clang loop unroll(full)")                                                             \
+                for (int line = -1; line <= UNITS; line++) {                                                   \
+                    const float *p = base + (ci + PREFETCH_AHEAD) * channelStep + line * rowStep;              \
+                    __builtin_prefetch(p - 1);                                                                 \
+                    __builtin_prefetch(p + 16);                                                                \
+                }                                                                                              \
+            }                                                                                                  \
+            f32x16 xs[UNITS + 2][3];                                                                           \
+            _Pragma("clang loop unroll(full)")                                                                 \
+            for (int line = -1; line <= UNITS; line++)                                                         \
+                _Pragma("clang loop unroll(full)")                                                             \
+                for (int dx = -1; dx <= 1; dx++)                                                               \
+                    LOAD(xs[line + 1][dx + 1], base + ci * channelStep + line * rowStep + dx,                  \
+                         mask[(line + 1) * 3 + dx + 1]);                                                       \
+            _Pragma("clang loop unroll(full)")                                                                 \
+            for (int ky = 0; ky < 4; ky++) {                                                                   \
+                _Pragma("clang loop unroll(full)")                                                             \
+                for (int kx = 0; kx < 4; kx++) {                                                               \
+                    f32x16 wv = SPLAT(wk[ky * 4 + kx]);                                                        \
+                    _Pragma("clang loop unroll(full)")                                                         \
+                    for (int u = 0; u < UNITS; u++) {                                                          \
+                        f32x16 *a = &acc[u][PHASE(ky) * 2 + PHASE(kx)];                                        \
+                        *a = __builtin_elementwise_fma(xs[u + SHIFT(ky) + 1][SHIFT(kx) + 1], wv, *a);          \
+                    }                                                                                          \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+        long wo = 2 * w, valid = 2 * (w - c < 16 ? w - c : 16);                                                \
+        _Pragma("clang loop unroll(full)")                                                                     \
+        for (int u = 0; u < UNITS; u++) {                                                                      \
+            _Pragma("clang loop unroll(full)")                                                                 \
+            for (int py = 0; py < 2; py++) {                                                                   \
+                f32x32 line = __builtin_shufflevector(acc[u][py * 2], acc[u][py * 2 + 1],                      \
+                    0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23,                                    \
+                    8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);                             \
+                float *dst = y + (2 * (r + u) + py) * wo + 2 * c;                                              \
+                if (valid == 32) __builtin_memcpy(dst, &line, sizeof line);                                    \
+                else __builtin_memcpy(dst, &line, (unsigned long)valid * sizeof(float));                       \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
 #define LOAD_PLAIN(V, P, M) __builtin_memcpy(&(V), (P), sizeof(V))
 
 // Rows row0..<row0+rows of one image, every unit, two at a time, then the odd one. PADDED: first copy the rows, with
 // the row above and below, into xp with zero borders (NEON and other targets without masked loads); otherwise read x itself under masks.
-#define CONVT_ROWS(NAME, ATTRIBUTES, COUT, PADDED)                                                               \
+#define CONVT_ROWS(NAME, ATTRIBUTES, COUT, PADDED, STACK)                                                               \
     ATTRIBUTES static void NAME(const float *x, long channelStride, long cin, long h, long w, long row0,       \
                                 long rows, const float *weight, float *y, long planeStride, float *xp) {       \
         long wp = (w + 15) / 16 * 16 + 2, lines = rows + 2;                                                    \
@@ -118,6 +176,26 @@ typedef float f32x32 __attribute__((vector_size(128)));
         long channelStep = PADDED ? lines * wp : channelStride, rowStep = PADDED ? wp : w;                     \
         int prefetch = !PADDED && channelStride % 1024 == 0;                                                   \
         long per = (w + 15) / 16, units = rows * per;                                                          \
+        if (COUT == 1 && rows <= 4) {                                                                          \
+            for (long strip = 0; strip < per; strip++) {                                                       \
+                long c = strip * 16;                                                                           \
+                const float *base = PADDED ? xp + wp + c + 1 : x + row0 * w + c;                               \
+                unsigned short mask[6 * 3];                                                                    \
+                for (long line = -1; line <= rows; line++) {                                                   \
+                    for (int dx = -1; dx <= 1; dx++) {                                                         \
+                        long lo = -(c + dx) > 0 ? -(c + dx) : 0, hi = w - c - dx < 16 ? w - c - dx : 16;       \
+                        unsigned bits = hi > lo ? ((1u << hi) - 1) & ~((1u << lo) - 1) : 0;                    \
+                        int inside = row0 + line >= 0 && row0 + line < h;                                      \
+                        mask[(line + 1) * 3 + dx + 1] = (unsigned short)(inside ? bits : 0);                   \
+                    }                                                                                          \
+                }                                                                                              \
+                if (rows == 4) STACK##_s4(base, mask, channelStep, rowStep, cin, w, weight, y, row0, c, prefetch); \
+                else if (rows == 3) STACK##_s3(base, mask, channelStep, rowStep, cin, w, weight, y, row0, c, prefetch); \
+                else if (rows == 2) STACK##_s2(base, mask, channelStep, rowStep, cin, w, weight, y, row0, c, prefetch); \
+                else STACK##_s1(base, mask, channelStep, rowStep, cin, w, weight, y, row0, c, prefetch);        \
+            }                                                                                                  \
+            return;                                                                                            \
+        }                                                                                                      \
         for (long u = 0; u < units; u += 2) {                                                                  \
             int n = units - u >= 2 ? 2 : 1;                                                                    \
             const float *base[2];                                                                              \
@@ -149,9 +227,13 @@ typedef float f32x32 __attribute__((vector_size(128)));
     CONVT_UNITS(c2_##SUFFIX##_1, ATTRIBUTES, 2, 1, LOAD)                                                       \
     CONVT_UNITS(c3_##SUFFIX##_2, ATTRIBUTES, 3, 2, LOAD)                                                       \
     CONVT_UNITS(c3_##SUFFIX##_1, ATTRIBUTES, 3, 1, LOAD)                                                       \
-    CONVT_ROWS(c1_##SUFFIX, ATTRIBUTES, 1, PADDED)                                                             \
-    CONVT_ROWS(c2_##SUFFIX, ATTRIBUTES, 2, PADDED)                                                             \
-    CONVT_ROWS(c3_##SUFFIX, ATTRIBUTES, 3, PADDED)                                                             \
+    CONVT_STACK(c1_##SUFFIX##_s4, ATTRIBUTES, 4, LOAD)                                                         \
+    CONVT_STACK(c1_##SUFFIX##_s3, ATTRIBUTES, 3, LOAD)                                                         \
+    CONVT_STACK(c1_##SUFFIX##_s2, ATTRIBUTES, 2, LOAD)                                                         \
+    CONVT_STACK(c1_##SUFFIX##_s1, ATTRIBUTES, 1, LOAD)                                                         \
+    CONVT_ROWS(c1_##SUFFIX, ATTRIBUTES, 1, PADDED, c1_##SUFFIX)                                                             \
+    CONVT_ROWS(c2_##SUFFIX, ATTRIBUTES, 2, PADDED, c1_##SUFFIX)                                                             \
+    CONVT_ROWS(c3_##SUFFIX, ATTRIBUTES, 3, PADDED, c1_##SUFFIX)                                                             \
     static void convt_##SUFFIX(const float *x, long channelStride, long cin, long h, long w, long row0,        \
                                long rows, const float *weight, int cout, float *y, long planeStride,           \
                                float *xp) {                                                                    \
