@@ -35,6 +35,10 @@ int gs_tile_avx512_available(void) {
                 if (WIDE > 0) b[0] = _mm512_loadu_ps(b0 + 16 * l);                                                 \
                 if (WIDE > 1) b[1] = _mm512_loadu_ps(b1 + 16 * l);                                                 \
                 __m256 bn = NARROW ? _mm256_loadu_ps(narrow + 16 * l) : _mm256_setzero_ps();                       \
+                /* The next tile's A into L2: a linear layer streams A (mnist-dcgan's 100 -> 6272: 2.5 MB) from L3   \
+                   once per chunk, and its tiles waited on it (68% of peak; 71-74% with this). */                    \
+                __builtin_prefetch(a + 12 * k + 6 * l, 0, 2);                                                      \
+                __builtin_prefetch(a1 + 12 * k + 6 * l, 0, 2);                                                     \
                 for (int r = 0; r < ROWS; r++) {                                                                   \
                     float v = r < 6 ? a[6 * l + r] : a1[6 * l + r - 6];                                            \
                     for (int c = 0; c < WIDE; c++) acc[r][c] = _mm512_fmadd_ps(_mm512_set1_ps(v), b[c], acc[r][c]);\
