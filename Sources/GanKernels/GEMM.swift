@@ -93,7 +93,8 @@ func gemm<Operands: TileOperands>(_ operands: Operands, bias: UnsafePointer<Floa
     let panels = (n + panelWidth - 1) / panelWidth
     tiles.withUnsafeBufferPointer { tiles in
         let job = UncheckedSendable(TiledProduct(operands: operands, tiles: tiles.baseAddress!, bias: bias,
-                                                 scale: scale, activation: activation, kernel: parallelism.tiles))
+                                                 scale: scale, activation: activation, kernel: parallelism.tiles,
+                                                 blockBytes: parallelism.blockBytes))
         // Split rows when A is the larger operand and there are enough tiles to go round: each thread then reads only
         // its part of A (a thread given columns streams all of A; for a 26 MB A at 64 columns that doubled the
         // memory traffic). Otherwise split columns when there are enough panels, else rows.
@@ -193,6 +194,7 @@ private struct TiledProduct<Operands: TileOperands> {
     let scale: UnsafePointer<Float>?
     let activation: Activation
     let kernel: TileKernel
+    let blockBytes: Int
 
     func run(panels: Range<Int>, tiles range: Range<Int>) {
         let rowStep = kernel.rowPanels, columnStep = kernel.columnPanels
@@ -202,14 +204,16 @@ private struct TiledProduct<Operands: TileOperands> {
         let segments = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 2 * maximumSegments)
         defer { panel.deallocate(); sums.deallocate(); segments.deallocate() }
         let nextPanel = panel + panelFloats, nextSegments = segments + maximumSegments
-        // Tiles are taken in blocks whose packed A (up to 768 KiB, most of a Zen 4 core's 1 MiB L2) stays in L2 while
-        // every panel of B streams past it: without blocks, a large layer (A of several MB) would re-read A from
-        // memory for each 16 columns; with smaller blocks, gathered panels (sub-pixel phases) are gathered again
-        // for each block (256 KiB measured 5-8% slower on DCGAN 64).
+        // Tiles are taken in blocks whose packed A (up to `blockBytes`, 8 MiB) stays in L3 while every panel of B streams past it
+        // (the tile prefetches the next tile's A into L2): without blocks, a layer whose A outgrows L3 would re-read
+        // A from memory for each 32 columns. Blocks that fit L2 (768 KiB) were slower once the tile prefetched A:
+        // each B panel is gathered (sub-pixel phases) or packed once per block, and a phase of DCGAN 64's
+        // 512 → 256 layer alone is 2 MiB (1 thread, batch 64: ref-dcgan64 462 → 485 images/s, ref-mlp 20,982 →
+        // 21,790, cifar10-cgan 2,733 → 2,787).
         var blockStart = range.lowerBound
         while blockStart < range.upperBound {
             var blockEnd = blockStart, bytes = 0
-            while blockEnd < range.upperBound && (blockEnd == blockStart || bytes < 768 << 10) {
+            while blockEnd < range.upperBound && (blockEnd == blockStart || bytes < blockBytes) {
                 bytes += operands.depth(tiles[blockEnd].group) * tileRows * 4
                 blockEnd += 1
             }

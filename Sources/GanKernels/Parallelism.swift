@@ -6,14 +6,21 @@
 public struct Parallelism: Sendable {
     public let threads: Int
     public let tiles: TileKernel
+    /// Most bytes of packed A one block of the tiled loop takes (GEMM.swift); tests shrink it to cross blocks.
+    let blockBytes: Int
     /// The helpers, looked up once here rather than at every fork (a forward pass forks once or twice per layer).
     private let pool: WorkerPool?
 
     public init(threads: Int, tiles: TileKernel = .fastest) {
+        self.init(threads: threads, tiles: tiles, blockBytes: 8 << 20)
+    }
+
+    init(threads: Int, tiles: TileKernel, blockBytes: Int) {
         precondition(threads >= 1, "thread count must be at least 1")
         precondition(tiles.isAvailable, "the \(tiles) tile needs a CPU feature this machine lacks")
         self.threads = threads
         self.tiles = tiles
+        self.blockBytes = blockBytes
         pool = threads > 1 ? WorkerPool.shared(threads: threads) : nil
     }
 

@@ -26,7 +26,8 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
     // Shapes with N < 4 take the matrix-vector path (over Aᵀ; over the packed panels when A is over 4 MiB, as the
     // last two), the others the register tiles, every tile this CPU runs (the AVX-512 one's 6 or 12 rows by 8, 16,
     // 24 or 32 columns at the ragged edges: odd numbers of row tiles and column panels, last panels of at most 8
-    // columns, last row tiles of at most 4 or 8 rows); all must equal the reference.
+    // columns, last row tiles of at most 4 or 8 rows), in one block of A and in blocks of one tile; all must equal
+    // the reference.
     static let tileKernels = TileKernel.allCases.filter(\.isAvailable)
 
     @Test(arguments: [(1, 1, 1), (3, 17, 5), (4, 16, 8), (9, 33, 31), (64, 100, 128), (7, 1, 300), (37, 3, 20), (100, 2, 7),
@@ -37,21 +38,21 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         var rng = SeededGenerator(state: UInt64(m * 1000 + n * 10 + k))
         let a = randomFloats(m * k, &rng), b = randomFloats(k * n, &rng), bias = randomFloats(m, &rng)
         for activation in [Activation.identity, .relu, .leakyReLU(slope: 0.2), .tanh, .sigmoid] {
-            for threads in [1, 2, 3] { for tiles in Self.tileKernels {
+            for threads in [1, 2, 3] { for tiles in Self.tileKernels { for blockBytes in [8 << 20, 1] {
                 var fast = [Float](repeating: .nan, count: m * n), slow = fast
                 a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in bias.withUnsafeBufferPointer { bias in
                     fast.withUnsafeMutableBufferPointer { c in
                         gemm(GEMMOperands(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, ldb: n, c: c.baseAddress!,
                                           ldc: n, bias: bias.baseAddress!, activation: activation),
-                             parallelism: Parallelism(threads: threads, tiles: tiles))
+                             parallelism: Parallelism(threads: threads, tiles: tiles, blockBytes: blockBytes))
                     }
                     slow.withUnsafeMutableBufferPointer { c in
                         gemmReference(GEMMOperands(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, ldb: n,
                                                    c: c.baseAddress!, ldc: n, bias: bias.baseAddress!, activation: activation))
                     }
                 }}}
-                #expect(fast == slow, "\(shape) \(activation) threads \(threads) tiles \(tiles)")
-            }}
+                #expect(fast == slow, "\(shape) \(activation) threads \(threads) tiles \(tiles) block \(blockBytes)")
+            }}}
         }
     }
 
@@ -293,14 +294,15 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         var slow = [Float](repeating: .nan, count: count)
         convTranspose2dReference(g, x: x, weight: w, bias: bias, activation: .tanh, y: &slow)
         var first: [Float] = []
-        for threads in [1, 3] { for tiles in GEMMTests.tileKernels {
+        // Blocks of 1 byte: every tile its own block, so a phase's shifted inputs are gathered per tile, not shared.
+        for threads in [1, 3] { for tiles in GEMMTests.tileKernels { for blockBytes in [8 << 20, 1] {
             var fast = [Float](repeating: .nan, count: count)
             var scratch = [Float](repeating: 0, count: max(layer.scratchCount(g), 1))
             layer.apply(g, x: x, bias: bias, activation: .tanh, y: &fast, scratch: &scratch,
-                        parallelism: Parallelism(threads: threads, tiles: tiles))
-            #expect(maxAbs(fast, slow) < 1e-5, "\(g) \(method) threads \(threads) tiles \(tiles)")
-            if first.isEmpty { first = fast } else { #expect(fast == first, "bits depend on the thread count or tile") }
-        }}
+                        parallelism: Parallelism(threads: threads, tiles: tiles, blockBytes: blockBytes))
+            #expect(maxAbs(fast, slow) < 1e-5, "\(g) \(method) threads \(threads) tiles \(tiles) block \(blockBytes)")
+            if first.isEmpty { first = fast } else { #expect(fast == first, "bits depend on the thread count, tile or block") }
+        }}}
     }
 
     @Test func dcganLayersTakeTheSubPixelWay() {
