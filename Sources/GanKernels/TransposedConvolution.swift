@@ -211,9 +211,14 @@ private struct SubPixelProduct: TileOperands {
     let slots: Int
     let slotDy: UnsafePointer<Int>, slotDx: UnsafePointer<Int>   // per slot
     let phaseWeights: UnsafePointer<UnsafePointer<Float>>
-    /// AVX-512: gather with masked loads (CKernels), each shift once per panel into its slot, and let the tile read
-    /// a phase's taps from their slots (segments); otherwise pack each phase's (taps·Cin, 16) panel with Swift SIMD.
+    /// AVX-512: gather with masked loads (CKernels) rather than Swift SIMD: the same values, fewer instructions.
     let maskedLoads: Bool
+
+    /// Whether each shift is gathered once per panel into its slot for all phases of a block, the tile reading a
+    /// phase's taps from their slots (segments), rather than each phase's (taps·Cin, 16) panel packed on its own:
+    /// with masked loads, and while the slots of a pair of panels stay within 8 MiB (a k4 s2 p1 layer's 9 slots
+    /// are 2.25 × a phase's 4 taps; 8 MiB is Cin 7,281).
+    var sharesShifts: Bool { maskedLoads && 2 * slots * inChannels * panelWidth * 4 <= 8 << 20 }
 
     func rows(_ group: Int) -> Int { outChannels }
     func depth(_ group: Int) -> Int { (tapStart[group + 1] - tapStart[group]) * inChannels }
@@ -221,7 +226,7 @@ private struct SubPixelProduct: TileOperands {
     var panelFloats: Int {
         var taps = 0
         for g in 0..<groups { taps = max(taps, tapStart[g + 1] - tapStart[g]) }
-        return (maskedLoads ? slots : taps) * inChannels * panelWidth
+        return (sharesShifts ? slots : taps) * inChannels * panelWidth
     }
     var maximumSegments: Int {
         var taps = 1
@@ -231,7 +236,7 @@ private struct SubPixelProduct: TileOperands {
 
     @inline(__always)
     func prepare(_ panel: UnsafeMutablePointer<Float>, groups range: ClosedRange<Int>, from j0: Int, width count: Int) {
-        guard maskedLoads else { return }
+        guard sharesShifts else { return }
         let pixels = PixelRuns(from: j0, lanes: count, height: height, width: width)
         var gathered: UInt64 = 0
         for t in tapStart[range.lowerBound]..<tapStart[range.upperBound + 1] {
@@ -250,7 +255,7 @@ private struct SubPixelProduct: TileOperands {
     func segments(_ panel: UnsafeMutablePointer<Float>, group: Int, from j0: Int, width count: Int,
                   into pointers: UnsafeMutablePointer<UnsafePointer<Float>?>) -> Int {
         let first = tapStart[group], taps = tapStart[group + 1] - first
-        if maskedLoads {
+        if sharesShifts {
             for t in 0..<taps { pointers[t] = UnsafePointer(panel + slot[first + t] * inChannels * panelWidth) }
             return taps
         }
@@ -271,6 +276,10 @@ private struct SubPixelProduct: TileOperands {
             var dst = panel + (t - tapStart[group]) * inChannels * panelWidth
             // Lanes whose shifted pixel is inside its image (and, in a short last panel, that exist at all).
             let bits = pixels.keep(dy: dy[t], dx: dx[t], height: height, width: width)
+            if maskedLoads {
+                gs_gather_avx512(x, rowStride, j0 + shift, inChannels, bits, dst)
+                continue
+            }
             let kept = (SIMD16<UInt32>(repeating: bits) & lanes) .!= 0
             for ci in 0..<inChannels {
                 let src = ci * rowStride + j0 + shift

@@ -275,6 +275,10 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         // An input of 8 lines per channel row, over 32 KiB: gathered from a copy with rows an odd number of lines apart.
         (ConvGeometry(inChannels: 72, outChannels: 10, kernel: 4, stride: 2, padding: 1, batch: 2, inHeight: 8, inWidth: 8),
          .subPixel),
+        // So many input channels that the 9 shifted copies of a panel pair would pass 8 MiB: each phase's taps
+        // gathered on their own.
+        (ConvGeometry(inChannels: 7_300, outChannels: 8, kernel: 4, stride: 2, padding: 1, batch: 1, inHeight: 3, inWidth: 3),
+         .subPixel),
         // Phases of 30 rows (two and a half pairs of row tiles) and 5 column panels (two pairs and one).
         (ConvGeometry(inChannels: 8, outChannels: 30, kernel: 4, stride: 2, padding: 1, batch: 1, inHeight: 9, inWidth: 8),
          .subPixel),
@@ -293,6 +297,8 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         let count = g.outChannels * g.batch * g.transposedOutHeight * g.transposedOutWidth
         var slow = [Float](repeating: .nan, count: count)
         convTranspose2dReference(g, x: x, weight: w, bias: bias, activation: .tanh, y: &slow)
+        // Against a reference that sums in another order: rounding grows with the length of the sums.
+        let tolerance = 1e-5 * max(1, Float(g.inChannels * g.kernel * g.kernel) / 1_000)
         var first: [Float] = []
         // Blocks of 1 byte: every tile its own block, so a phase's shifted inputs are gathered per tile, not shared.
         for threads in [1, 3] { for tiles in GEMMTests.tileKernels { for blockBytes in [8 << 20, 1] {
@@ -300,7 +306,7 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
             var scratch = [Float](repeating: 0, count: max(layer.scratchCount(g), 1))
             layer.apply(g, x: x, bias: bias, activation: .tanh, y: &fast, scratch: &scratch,
                         parallelism: Parallelism(threads: threads, tiles: tiles, blockBytes: blockBytes))
-            #expect(maxAbs(fast, slow) < 1e-5, "\(g) \(method) threads \(threads) tiles \(tiles) block \(blockBytes)")
+            #expect(maxAbs(fast, slow) < tolerance, "\(g) \(method) threads \(threads) tiles \(tiles) block \(blockBytes)")
             if first.isEmpty { first = fast } else { #expect(fast == first, "bits depend on the thread count, tile or block") }
         }}}
     }
