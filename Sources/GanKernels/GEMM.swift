@@ -7,8 +7,9 @@
 //
 // With row scales (a linear layer's batch norm, PackedMatrix.swift) the epilogue is `act(fma(acc, scale[m], bias[m]))`.
 //
-// Fast path: B is packed 16 columns at a time into a contiguous (K, 16) panel that stays in L1 while a 6×16
-// register tile of C accumulates over all of K; the columns of a short last panel are zero-padded.
+// Fast path: B is packed 16 columns at a time into (K, 16) panels — one contiguous panel, or (sub-pixel phases on
+// AVX-512) per-tap segments shared between phases — while a register tile of C (6×16, or up to 12×32 on AVX-512)
+// accumulates over all of K; the columns of a short last panel are zero-padded.
 // A is packed into 6-row panels once, when a model is loaded (`PackedMatrix`). How B's panels are gathered and
 // where C's rows go is the caller's (`TileOperands`). Products with fewer than `narrowColumns` columns (linear
 // layers at batch 1–3) run as matrix–vector products instead (MatrixVector.swift).
@@ -112,7 +113,8 @@ func gemm<Operands: TileOperands>(_ operands: Operands, bias: UnsafePointer<Floa
 // MARK: - Operands
 
 /// What the tiled loop multiplies: row groups g, each C_g (rows(g), N) = A_g · B_g, with A_g packed in 6-row panels,
-/// B_g gathered 16 columns at a time into an L1 panel, and C_g's finished rows placed by `store`.
+/// B_g made ready 16 columns at a time (`prepare` once per block of tiles, `segments` per group), and C_g's
+/// finished rows placed by `store`.
 protocol TileOperands {
     /// Whatever `store` needs to know about the columns j0..<j0+width, worked out once per panel.
     associatedtype Columns
