@@ -151,9 +151,11 @@ typedef float f32x32 __attribute__((vector_size(128)));
 
 #define LOAD_PLAIN(V, P, M) __builtin_memcpy(&(V), (P), sizeof(V))
 
-// Rows row0..<row0+rows of one image, every unit, two at a time, then the odd one. PADDED: first copy the rows, with
-// the row above and below, into xp with zero borders (NEON and other targets without masked loads); otherwise read x itself under masks.
-#define CONVT_ROWS(NAME, ATTRIBUTES, COUT, PADDED, STACK)                                                               \
+// Rows row0..<row0+rows of one image, every unit, two at a time, then the odd one; for one channel, units stacked
+// down each 16-column strip instead (STACK##_s1 .. _s4, the CONVT_STACK kernels; named for every COUT, called only
+// when COUT is 1). PADDED: first copy the rows, with the row above and below, into xp with zero borders (NEON and
+// other targets without masked loads); otherwise read x itself under masks.
+#define CONVT_ROWS(NAME, ATTRIBUTES, COUT, PADDED, STACK)                                                        \
     ATTRIBUTES static void NAME(const float *x, long channelStride, long cin, long h, long w, long row0,       \
                                 long rows, const float *weight, float *y, long planeStride, float *xp) {       \
         long wp = (w + 15) / 16 * 16 + 2, lines = rows + 2;                                                    \
