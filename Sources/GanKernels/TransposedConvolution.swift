@@ -223,16 +223,9 @@ private struct SubPixelProduct: TileOperands {
     func rows(_ group: Int) -> Int { outChannels }
     func depth(_ group: Int) -> Int { (tapStart[group + 1] - tapStart[group]) * inChannels }
     func weights(_ group: Int) -> UnsafePointer<Float> { phaseWeights[group] }
-    var panelFloats: Int {
-        var taps = 0
-        for g in 0..<groups { taps = max(taps, tapStart[g + 1] - tapStart[g]) }
-        return (sharesShifts ? slots : taps) * inChannels * panelWidth
-    }
-    var maximumSegments: Int {
-        var taps = 1
-        for g in 0..<groups { taps = max(taps, tapStart[g + 1] - tapStart[g]) }
-        return taps
-    }
+    var panelFloats: Int { (sharesShifts ? slots : maximumSegments) * inChannels * panelWidth }
+    /// The most taps of a phase.
+    var maximumSegments: Int { (0..<groups).reduce(1) { max($0, tapStart[$1 + 1] - tapStart[$1]) } }
 
     @inline(__always)
     func prepare(_ panel: UnsafeMutablePointer<Float>, groups range: ClosedRange<Int>, from j0: Int, width count: Int) {
