@@ -3,12 +3,16 @@
 
 import CKernels
 
+/// Whether the reshape from (c1, B, s1) to (c2, B, s2) moves data: with one image, or the same spatial size, the
+/// output is the input's memory as it is.
+public func reshapeMovesData(spatial s1: Int, spatial s2: Int, batch: Int) -> Bool { s1 != s2 && batch > 1 }
+
 /// Per-image row-major `view` from (c1, s1) to (c2, s2) with c1·s1 == c2·s2; x (c1, B, s1) → y (c2, B, s2).
 public func reshapeChannelMajor(x: UnsafePointer<Float>, channels c1: Int, spatial s1: Int,
                                 y: UnsafeMutablePointer<Float>, channels c2: Int, spatial s2: Int, batch: Int,
                                 parallelism: Parallelism = .serial) {
     precondition(c1 * s1 == c2 * s2)
-    if s1 == s2 || batch == 1 {
+    if !reshapeMovesData(spatial: s1, spatial: s2, batch: batch) {
         y.update(from: x, count: c1 * s1 * batch)
         return
     }

@@ -68,9 +68,9 @@ extension Generator {
             stepSeconds[i] += now - clock
             clock = now
         }
-        // A reshape that moves nothing (one image, or the same spatial size) makes its output a view of its input: a
-        // copy would also pull a buffer written by several threads into one core's cache (batch 1, 2 threads: the
-        // 25 KB copy after a 28×28 model's linear layer took 5 µs of a 104 µs pass).
+        // A reshape that moves nothing (one image, or the same spatial size) reads or makes its output a view of its
+        // input: a copy would also pull a buffer written by several threads into one core's cache (batch 1, 2
+        // threads: the 25 KB copy after a 28×28 model's linear layer took 5 µs of a 104 µs pass).
         var views = [UnsafeMutablePointer<Float>?](repeating: nil, count: graph.nodes.count)
         func buffer(_ node: Int) -> UnsafeMutablePointer<Float> { views[node] ?? workspace.buffers[node]! }
         for (stepIndex, step) in steps.enumerated() {
@@ -120,7 +120,7 @@ extension Generator {
                 }
             case .reshape(let from, let to):
                 let (c1, s1) = channelsAndSpatial(from), (c2, s2) = channelsAndSpatial(to)
-                if n == 1 || s1 == s2 {
+                if !reshapeMovesData(spatial: s1, spatial: s2, batch: n) {
                     views[step.target] = x!
                     continue
                 }
@@ -129,7 +129,7 @@ extension Generator {
             case .linear(let weight, let bias, let inShape, _, let act):
                 var input = UnsafePointer(x!)
                 let inFeatures = inShape.reduce(1, *)
-                if inShape.count == 3 {
+                if inShape.count == 3, reshapeMovesData(spatial: channelsAndSpatial(inShape).1, spatial: 1, batch: n) {
                     let (c, s) = channelsAndSpatial(inShape)
                     reshapeChannelMajor(x: x!, channels: c, spatial: s, y: workspace.scratch, channels: inFeatures,
                                         spatial: 1, batch: n, parallelism: parallelism)

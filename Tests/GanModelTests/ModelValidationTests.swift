@@ -65,6 +65,25 @@ func expectModelError(_ b: ModelBuilder, _ check: (ModelError) -> Bool, mentions
         #expect(out.count == 24 && out.allSatisfy { abs($0) < 1 })
     }
 
+    /// Reshapes and a linear layer reading maps move data for a batch and are views for one image: same bits.
+    @Test func reshapeViewsGiveTheBatchesImages() throws {
+        var b = ModelBuilder()
+        b.set("gansynth.graph.node_count", .uint32(6))
+        b.set("gansynth.node.3.op", .string("linear"))
+        b.set("gansynth.node.3.in_features", .uint32(12))
+        b.set("gansynth.node.3.out_features", .uint32(12))
+        b.set("gansynth.node.4.op", .string("reshape"))
+        b.set("gansynth.node.4.shape", .array(.uint32([3, 2, 2])))
+        b.set("gansynth.node.5.op", .string("tanh"))
+        b.tensors += [("node.3.weight", [12, 12], (0..<144).map { Float($0 % 13) / 13 - 0.4 }),
+                      ("node.3.bias", [12], (0..<12).map { Float($0) / 24 })]
+        let g = try b.load()
+        let z: [Float] = [1, 0, -1, 0.5, 0.25, 1, 0, -2, 3, -1, 0.5, 0]
+        let batch = g.generate(GeneratorInputs(count: 3, z: z))
+        let single = (0..<3).flatMap { i in g.generate(GeneratorInputs(count: 1, z: Array(z[(4 * i)..<(4 * i + 4)]))) }
+        #expect(batch == single)
+    }
+
     @Test func wrongArchitecture() {
         var b = ModelBuilder(); b.set("general.architecture", .string("llama"))
         expectModelError(b, { if case .notAGenerator = $0 { true } else { false } }, mentions: "llama")
