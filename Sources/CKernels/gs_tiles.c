@@ -14,13 +14,40 @@ int gs_tile_avx512_available(void) {
     return __builtin_cpu_supports("avx512f") ? 1 : 0;
 }
 
+// What GanKernels' `epilogue` then `activate` do to a finished sum, in the same operations (so the same bits):
+// fma(sum, scale, bias) with row scales, else sum + bias; then relu keeps x unless x < 0, leaky relu takes x * slope
+// there. A row past the layer's last reads no bias or scale (its sums are never stored).
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) __m512 finish16(__m512 v, const gs_epilogue *ep, int r) {
+    if (r >= ep->rows) return v;
+    __m512 bias = _mm512_set1_ps(ep->bias ? ep->bias[r] : 0.0f);
+    v = ep->scale ? _mm512_fmadd_ps(v, _mm512_set1_ps(ep->scale[r]), bias) : _mm512_add_ps(v, bias);
+    __mmask16 negative = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+    switch (ep->activation) {
+    case GS_ACTIVATION_RELU: return _mm512_mask_mov_ps(v, negative, _mm512_setzero_ps());
+    case GS_ACTIVATION_LEAKY_RELU: return _mm512_mask_mul_ps(v, negative, v, _mm512_set1_ps(ep->slope));
+    default: return v;
+    }
+}
+
+__attribute__((target("avx512f,avx512vl"))) static inline __attribute__((always_inline)) __m256 finish8(__m256 v, const gs_epilogue *ep, int r) {
+    if (r >= ep->rows) return v;
+    __m256 bias = _mm256_set1_ps(ep->bias ? ep->bias[r] : 0.0f);
+    v = ep->scale ? _mm256_fmadd_ps(v, _mm256_set1_ps(ep->scale[r]), bias) : _mm256_add_ps(v, bias);
+    __mmask8 negative = _mm256_cmp_ps_mask(v, _mm256_setzero_ps(), _CMP_LT_OQ);
+    switch (ep->activation) {
+    case GS_ACTIVATION_RELU: return _mm256_mask_mov_ps(v, negative, _mm256_setzero_ps());
+    case GS_ACTIVATION_LEAKY_RELU: return _mm256_mask_mul_ps(v, negative, v, _mm256_set1_ps(ep->slope));
+    default: return v;
+    }
+}
+
 // ROWS rows (4, 6, 8 or 12; past 6 from the next A panel) by WIDE 16-wide columns (0-2) and NARROW (0 or 1) 8-wide one after them. The 8-wide column is
 // for a last panel with at most 8 columns in use (its first 8): batch 1 on 7×7 inputs (49 columns) computes 56
 // columns instead of 64. The loops have constant bounds, so each tile compiles to straight-line register code.
 #define TILE(NAME, ROWS, WIDE, NARROW)                                                                             \
-    __attribute__((target("avx512f"))) static void NAME(const float *a, const float *const *b0s,                  \
+    __attribute__((target("avx512f,avx512vl"))) static void NAME(const float *a, const float *const *b0s,                  \
                                                          const float *const *b1s, long depth, int segments,        \
-                                                         long k, float *sums) {                                    \
+                                                         long k, float *sums, const gs_epilogue *ep) {             \
         __m512 acc[ROWS][WIDE + 1];                                                                                \
         __m256 last[ROWS];                                                                                         \
         for (int r = 0; r < ROWS; r++) {                                                                           \
@@ -44,6 +71,14 @@ int gs_tile_avx512_available(void) {
                     for (int c = 0; c < WIDE; c++) acc[r][c] = _mm512_fmadd_ps(_mm512_set1_ps(v), b[c], acc[r][c]);\
                     if (NARROW) last[r] = _mm256_fmadd_ps(_mm256_set1_ps(v), bn, last[r]);                         \
                 }                                                                                                  \
+            }                                                                                                      \
+        }                                                                                                          \
+        if (ep) {                                                                                                  \
+            /* Unrolled, so that acc stays in registers rather than in an array indexed at run time. */            \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < ROWS; r++) {                                    \
+                _Pragma("clang loop unroll(full)") for (int c = 0; c < WIDE; c++)                                  \
+                    acc[r][c] = finish16(acc[r][c], ep, r);                                                        \
+                if (NARROW) last[r] = finish8(last[r], ep, r);                                                     \
             }                                                                                                      \
         }                                                                                                          \
         for (int r = 0; r < ROWS; r++) {                                                                           \
@@ -72,8 +107,9 @@ TILE(tile4x8, 4, 0, 1)
 // The variant for `rows` (1-12) and `columns` (8, 16, 24 or 32): rows round up to 4, 6, 8 or 12, the rows past the
 // layer's last being the zero padding of its last A panel.
 void gs_tile_avx512(const float *a, const float *const *b0, const float *const *b1, long depth, int segments, int rows,
-                    int columns, float *sums) {
-    typedef void (*tile_fn)(const float *, const float *const *, const float *const *, long, int, long, float *);
+                    int columns, float *sums, const gs_epilogue *epilogue) {
+    typedef void (*tile_fn)(const float *, const float *const *, const float *const *, long, int, long, float *,
+                            const gs_epilogue *);
     static const tile_fn tiles[4][4] = {
         {tile4x8, tile4x16, tile4x24, tile4x32},
         {tile6x8, tile6x16, tile6x24, tile6x32},
@@ -81,7 +117,7 @@ void gs_tile_avx512(const float *a, const float *const *b0, const float *const *
         {tile12x8, tile12x16, tile12x24, tile12x32},
     };
     int r = rows <= 4 ? 0 : rows <= 6 ? 1 : rows <= 8 ? 2 : 3;
-    tiles[r][columns / 8 - 1](a, b0, b1, depth, segments, depth * segments, sums);
+    tiles[r][columns / 8 - 1](a, b0, b1, depth, segments, depth * segments, sums, epilogue);
 }
 
 // One masked load and one store per channel row: the lanes outside the image (or past the buffer) are neither
@@ -106,8 +142,8 @@ void gs_gather_avx512(const float *x, long rowStride, long offset, long channels
 }
 
 void gs_tile_avx512(const float *a, const float *const *b0, const float *const *b1, long depth, int segments, int rows,
-                    int columns, float *sums) {
-    (void)a; (void)b0; (void)b1; (void)depth; (void)segments; (void)rows; (void)columns; (void)sums;
+                    int columns, float *sums, const gs_epilogue *epilogue) {
+    (void)a; (void)b0; (void)b1; (void)depth; (void)segments; (void)rows; (void)columns; (void)sums; (void)epilogue;
     __builtin_trap();  // unreachable: gs_tile_avx512_available() is 0 here
 }
 

@@ -206,6 +206,9 @@ private struct TiledProduct<Operands: TileOperands> {
         let segments = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 2 * maximumSegments)
         defer { panel.deallocate(); sums.deallocate(); segments.deallocate() }
         let nextPanel = panel + panelFloats, nextSegments = segments + maximumSegments
+        // The AVX-512 tile finishes its sums itself (bias, scale, activation in registers) for the activations it
+        // knows; a pass over the stored sums in Swift cost the sub-pixel layers a call per row vector.
+        let fusedEpilogue = kernel == .avx512 ? tileEpilogue(activation) : nil
         // Tiles are taken in blocks whose packed A (up to `blockBytes`, 8 MiB) stays in L3 while every panel of B streams past it
         // (the tile prefetches the next tile's A into L2): without blocks, a layer whose A outgrows L3 would re-read
         // A from memory for each 32 columns. Blocks that fit L2 (768 KiB) were slower once the tile prefetched A:
@@ -249,23 +252,44 @@ private struct TiledProduct<Operands: TileOperands> {
                             let used = columnPanels == 2 ? panelWidth + width1 : width0
                             // A last row tile of at most 4 or 8 rows in use takes a 4- or 8-row tile.
                             let rows = min(rowPanels * tileRows, m - i)
-                            gs_tile_avx512(a + i * k, segments, nextSegments, k / count, Int32(count), Int32(rows),
-                                           Int32((used + 7) / 8 * 8), sums)
+                            if var finish = fusedEpilogue {
+                                finish.bias = bias.map { $0 + i }
+                                finish.scale = scale.map { $0 + i }
+                                finish.rows = Int32(rows)
+                                gs_tile_avx512(a + i * k, segments, nextSegments, k / count, Int32(count), Int32(rows),
+                                               Int32((used + 7) / 8 * 8), sums, &finish)
+                            } else {
+                                gs_tile_avx512(a + i * k, segments, nextSegments, k / count, Int32(count), Int32(rows),
+                                               Int32((used + 7) / 8 * 8), sums, nil)
+                            }
                         } else {
                             precondition(count == 1, "the portable tile reads one contiguous panel")
                             multiplyTile(a + i * k, segments[0]!, k: k, into: sums)
                         }
                         let raw = UnsafeRawPointer(sums)
-                        for r in 0..<min(rowPanels * tileRows, m - i) {
-                            let b = Vector(repeating: bias?[i + r] ?? 0)
-                            let s = scale.map { Vector(repeating: $0[i + r]) }
-                            let v0 = raw.loadUnaligned(fromByteOffset: r * sumsStride * 4, as: Vector.self)
-                            operands.store(epilogue(v0, scale: s, bias: b, activation), group: g, row: i + r,
-                                           columns: columns0, width: width0)
-                            if columnPanels == 2 {
-                                let v1 = raw.loadUnaligned(fromByteOffset: (r * sumsStride + panelWidth) * 4, as: Vector.self)
-                                operands.store(epilogue(v1, scale: s, bias: b, activation), group: g, row: i + r,
-                                               columns: columns1, width: width1)
+                        if kernel == .avx512 && fusedEpilogue != nil {
+                            for r in 0..<min(rowPanels * tileRows, m - i) {
+                                let v0 = raw.loadUnaligned(fromByteOffset: r * sumsStride * 4, as: Vector.self)
+                                operands.store(v0, group: g, row: i + r, columns: columns0, width: width0)
+                                if columnPanels == 2 {
+                                    let v1 = raw.loadUnaligned(fromByteOffset: (r * sumsStride + panelWidth) * 4,
+                                                               as: Vector.self)
+                                    operands.store(v1, group: g, row: i + r, columns: columns1, width: width1)
+                                }
+                            }
+                        } else {
+                            for r in 0..<min(rowPanels * tileRows, m - i) {
+                                let b = Vector(repeating: bias?[i + r] ?? 0)
+                                let s = scale.map { Vector(repeating: $0[i + r]) }
+                                let v0 = raw.loadUnaligned(fromByteOffset: r * sumsStride * 4, as: Vector.self)
+                                operands.store(epilogue(v0, scale: s, bias: b, activation), group: g, row: i + r,
+                                               columns: columns0, width: width0)
+                                if columnPanels == 2 {
+                                    let v1 = raw.loadUnaligned(fromByteOffset: (r * sumsStride + panelWidth) * 4,
+                                                               as: Vector.self)
+                                    operands.store(epilogue(v1, scale: s, bias: b, activation), group: g, row: i + r,
+                                                   columns: columns1, width: width1)
+                                }
                             }
                         }
                         t += rowPanels
@@ -283,6 +307,19 @@ private struct TiledProduct<Operands: TileOperands> {
 @inline(__always)
 func epilogue(_ sum: Vector, scale: Vector?, bias: Vector, _ activation: Activation) -> Vector {
     activate(scale.map { bias.addingProduct(sum, $0) } ?? sum + bias, activation)
+}
+
+/// What the AVX-512 tile needs to finish its sums for `activation` (bias, scale and rows filled in per tile), or
+/// nil where the epilogue stays in Swift.
+private func tileEpilogue(_ activation: Activation) -> gs_epilogue? {
+    let code: gs_activation, slope: Float
+    switch activation {
+    case .identity: (code, slope) = (GS_ACTIVATION_IDENTITY, 0)
+    case .relu: (code, slope) = (GS_ACTIVATION_RELU, 0)
+    case .leakyReLU(let s): (code, slope) = (GS_ACTIVATION_LEAKY_RELU, s)
+    case .tanh, .sigmoid: return nil
+    }
+    return gs_epilogue(bias: nil, scale: nil, rows: 0, activation: Int32(code.rawValue), slope: slope)
 }
 
 /// The tiles' results, (12, 32) row-major: the AVX-512 tile fills all of it, the portable one the top-left 6 × 16.
