@@ -26,6 +26,9 @@ public struct Parallelism: Sendable {
 
     public static let serial = Parallelism(threads: 1)
 
+    /// The same tiles and blocks on the calling thread alone, for work that is itself one of several run side by side.
+    public var singleThread: Parallelism { Parallelism(threads: 1, tiles: tiles, blockBytes: blockBytes) }
+
     /// Runs `body(range)` for contiguous slices of `0..<count`, at most one slice per thread.
     public func forEachSlice(of count: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }

@@ -11,6 +11,7 @@ struct PixelRuns {
     var column = InlineArray<16, Int>(repeating: 0)
 
     /// Columns j0 ..< j0 + lanes of an (images, height, width) grid.
+    @inline(__always)
     init(from j0: Int, lanes: Int, height: Int, width: Int) {
         let plane = height * width
         var b = j0 / plane, y = j0 % plane / width, x = j0 % width, lane = 0
@@ -25,6 +26,7 @@ struct PixelRuns {
     }
 
     /// Bit `lane` set where that lane's pixel shifted by (dy, dx) lies inside its height × width image.
+    @inline(__always)
     func keep(dy: Int, dx: Int, height: Int, width: Int) -> UInt32 {
         var bits: UInt32 = 0
         for i in 0..<count where row[i] + dy >= 0 && row[i] + dy < height {

@@ -359,7 +359,7 @@ public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWe
         return
     }
     let pieces = (g.batch + imagesPerPiece - 1) / imagesPerPiece
-    let serial = Parallelism(threads: 1, tiles: parallelism.tiles)
+    let serial = parallelism.singleThread
     withExtendedLifetime(packedWeight) {
         let weights = UncheckedSendable(packedWeight)
         parallelism.forEachSlice(of: pieces) { slice in

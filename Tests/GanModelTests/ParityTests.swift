@@ -113,4 +113,26 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
                     "\(tiles) tile")
         }
     }
+
+    /// Chunks run side by side, one per thread, and the chunks left over, each layer split over the threads, give
+    /// the images one thread gives. 11 images: chunks of 4 on 2 threads are 8 images side by side and 3 split;
+    /// chunks of 2 on 3 threads, 6 and 5; chunks of 16, all 11 split.
+    @Test(arguments: tinyModels)
+    func chunksSideBySideGiveTheSameImages(name: String) throws {
+        let f = try Fixture(model: fixtures.appendingPathComponent("\(name).gguf"),
+                            expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
+        let n = f.inputs.count, count = 11
+        func cycled<T>(_ values: [T]) -> [T] {
+            let width = values.count / n
+            return (0..<count).flatMap { values[($0 % n) * width ..< ($0 % n + 1) * width] }
+        }
+        let inputs = GeneratorInputs(count: count, z: cycled(f.inputs.z).enumerated().map { $1 + Float($0 / 100) * 0.01 },
+                                     labels: cycled(f.inputs.labels), categorical: cycled(f.inputs.categorical),
+                                     continuous: cycled(f.inputs.continuous))
+        let serial = f.generator.generate(inputs, parallelism: .serial, chunkSize: 1)
+        for (threads, chunk) in [(2, 4), (3, 2), (2, 16), (2, 1)] {
+            #expect(f.generator.generate(inputs, parallelism: Parallelism(threads: threads), chunkSize: chunk) == serial,
+                    "\(threads) threads, chunks of \(chunk)")
+        }
+    }
 }
