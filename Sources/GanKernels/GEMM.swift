@@ -206,6 +206,8 @@ private struct TiledProduct<Operands: TileOperands> {
         let segments = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 2 * maximumSegments)
         defer { panel.deallocate(); sums.deallocate(); segments.deallocate() }
         let nextPanel = panel + panelFloats, nextSegments = segments + maximumSegments
+        let lastWidth = operands.columns - (panels.upperBound - 1) * panelWidth
+        let tiled = !panels.isEmpty && lastWidth <= thinColumns ? panels.lowerBound..<(panels.upperBound - 1) : panels
         // The AVX-512 tile finishes its sums itself (bias, scale, activation in registers) for the activations it
         // knows; a pass over the stored sums in Swift cost the sub-pixel layers a call per row vector.
         let fusedEpilogue = kernel == .avx512 ? tileEpilogue(activation) : nil
@@ -224,8 +226,8 @@ private struct TiledProduct<Operands: TileOperands> {
             }
             let blockGroups = tiles[blockStart].group...tiles[blockEnd - 1].group
             var q = panels.lowerBound
-            while q < panels.upperBound {
-                let columnPanels = min(columnStep, panels.upperBound - q)
+            while q < tiled.upperBound {
+                let columnPanels = min(columnStep, tiled.upperBound - q)
                 let j0 = q * panelWidth
                 let width0 = min(panelWidth, operands.columns - j0)
                 let width1 = columnPanels == 2 ? min(panelWidth, operands.columns - j0 - panelWidth) : 0
@@ -297,9 +299,92 @@ private struct TiledProduct<Operands: TileOperands> {
                 }
                 q += columnPanels
             }
+            if tiled.upperBound < panels.upperBound {
+                thinPanel(panels.upperBound - 1, tiles: blockStart..<blockEnd, groups: blockGroups, panel: panel,
+                          segments: segments)
+            }
             blockStart = blockEnd
         }
     }
+
+    /// The last panel of B when it has at most `thinColumns` columns (a 28×28 DCGAN's 7×7 phases at batch 1: 49
+    /// columns, 3 × 16 + 1), for tiles `range`: a tile would compute 8 or 16 lanes per column, a third of the big
+    /// layer's FMAs for one column in 49, where panelColumnSums puts 6 rows of one column in each vector.
+    private func thinPanel(_ q: Int, tiles range: Range<Int>, groups: ClosedRange<Int>,
+                           panel: UnsafeMutablePointer<Float>, segments: UnsafeMutablePointer<UnsafePointer<Float>?>) {
+        let j0 = q * panelWidth, width = operands.columns - j0
+        operands.prepare(panel, groups: groups, from: j0, width: width)
+        let chains = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: thinColumns * panelColumnChains)
+        defer { chains.deallocate() }
+        var t = range.lowerBound
+        while t < range.upperBound {
+            let g = tiles[t].group
+            var end = t
+            while end < range.upperBound && tiles[end].group == g { end += 1 }
+            let count = operands.segments(panel, group: g, from: j0, width: width, into: segments)
+            let columns = operands.columns(group: g, from: j0, width: width)
+            let a = operands.weights(g), k = operands.depth(g), m = operands.rows(g)
+            // The group's tiles t..<end are consecutive 6-row panels of its A.
+            var p = t
+            while p < end {
+                let n = min(panelColumnChains, end - p), first = tiles[p].tile
+                for c in 0..<width {
+                    panelColumnSums(a + first * tileRows * k, k: k, count: n, segments: segments, depth: k / count,
+                                    offset: c, stride: panelWidth, into: chains + c * panelColumnChains)
+                }
+                for i in 0..<n {
+                    let row0 = (first + i) * tileRows
+                    for r in 0..<min(tileRows, m - row0) {
+                        var sum = Vector()
+                        for c in 0..<width { sum[c] = chains[c * panelColumnChains + i][r] }
+                        let s = scale.map { Vector(repeating: $0[row0 + r]) }
+                        operands.store(epilogue(sum, scale: s, bias: Vector(repeating: bias?[row0 + r] ?? 0), activation),
+                                       group: g, row: row0 + r, columns: columns, width: width)
+                    }
+                }
+                p += n
+            }
+            t = end
+        }
+    }
+}
+
+/// A last panel of B with at most this many columns goes through `panelColumnSums` instead of a tile.
+let thinColumns = 2
+
+/// Chains `panelColumnSums` runs at once: eight chains of one FMA each keep both FMA pipes busy.
+let panelColumnChains = 8
+
+/// One column of B against A's 6-row panels: chain i, lane r = Σ over k, in order, of A[6i + r, k] · b[k] (lanes 6
+/// and 7 are the next k's and meaningless), for panels i < `count` (1–8) of `a`; chains past `count` repeat panel 0,
+/// since eight run in the time of one. b[k] is segments[k / depth][(k % depth) · stride + offset].
+@inline(never)
+func panelColumnSums(_ a: UnsafePointer<Float>, k: Int, count: Int, segments: UnsafePointer<UnsafePointer<Float>?>,
+                     depth: Int, offset: Int, stride: Int, into chains: UnsafeMutablePointer<SIMD8<Float>>) {
+    let raw = UnsafeRawPointer(a), panelBytes = k * tileRows * 4
+    @inline(__always) func at(_ i: Int) -> UnsafeRawPointer { raw + (i < count ? i : 0) * panelBytes }
+    let p0 = at(0), p1 = at(1), p2 = at(2), p3 = at(3), p4 = at(4), p5 = at(5), p6 = at(6), p7 = at(7)
+    var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+    var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
+    var l = 0
+    for s in 0..<(k / depth) {
+        var b = segments[s]! + offset
+        for _ in 0..<depth {
+            let x = b.pointee, o = l * tileRows * 4
+            a0 = a0.addingProduct(p0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), x)
+            a1 = a1.addingProduct(p1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), x)
+            a2 = a2.addingProduct(p2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), x)
+            a3 = a3.addingProduct(p3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), x)
+            a4 = a4.addingProduct(p4.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), x)
+            a5 = a5.addingProduct(p5.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), x)
+            a6 = a6.addingProduct(p6.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), x)
+            a7 = a7.addingProduct(p7.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), x)
+            b += stride
+            l += 1
+        }
+    }
+    chains[0] = a0; chains[1] = a1; chains[2] = a2; chains[3] = a3
+    chains[4] = a4; chains[5] = a5; chains[6] = a6; chains[7] = a7
 }
 
 /// What every kernel does to a finished sum: act(sum·scale + bias) as one fused multiply-add when the matrix has

@@ -32,7 +32,7 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
 
     @Test(arguments: [(1, 1, 1), (3, 17, 5), (4, 16, 8), (9, 33, 31), (64, 100, 128), (7, 1, 300), (37, 3, 20), (100, 2, 7),
                       (13, 47, 9), (24, 64, 50), (30, 80, 17), (24, 40, 12), (12, 24, 7), (18, 49, 33),
-                      (20, 40, 33), (56, 33, 17), (1101, 1, 1000), (1101, 3, 1000)])
+                      (20, 40, 33), (56, 33, 17), (25, 34, 19), (64, 50, 130), (1101, 1, 1000), (1101, 3, 1000)])
     func fastIsBitIdenticalToReference(shape: (Int, Int, Int)) {
         let (m, n, k) = shape
         var rng = SeededGenerator(state: UInt64(m * 1000 + n * 10 + k))
@@ -281,6 +281,12 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
          .subPixel),
         // Phases of 30 rows (two and a half pairs of row tiles) and 5 column panels (two pairs and one).
         (ConvGeometry(inChannels: 8, outChannels: 30, kernel: 4, stride: 2, padding: 1, batch: 1, inHeight: 9, inWidth: 8),
+         .subPixel),
+        // A last column panel of one column (7×7: 3 × 16 + 1) and of two (2 images of 5×5), computed panel by panel
+        // of A; 75 rows: 8 panels of A at once, then 5.
+        (ConvGeometry(inChannels: 9, outChannels: 75, kernel: 4, stride: 2, padding: 1, batch: 1, inHeight: 7, inWidth: 7),
+         .subPixel),
+        (ConvGeometry(inChannels: 6, outChannels: 13, kernel: 4, stride: 2, padding: 1, batch: 2, inHeight: 5, inWidth: 5),
          .subPixel),
     ]
 

@@ -114,6 +114,22 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         }
     }
 
+    /// The default model's images one at a time (its big layer's last column panel then holds one column of 49,
+    /// computed panel by panel of A) and as a batch (in tiles): the same bits.
+    @Test func theDefaultModelGivesTheSameImageAloneAndInABatch() throws {
+        let f = try Fixture(model: models.appendingPathComponent("mnist-dcgan.gguf"),
+                            expected: fixtures.appendingPathComponent("mnist-dcgan.expected.gguf"))
+        let batch = f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2))
+        let perImage = batch.count / f.inputs.count, d = f.generator.inputs.zDimension
+        for i in 0..<f.inputs.count {
+            let one = GeneratorInputs(count: 1, z: Array(f.inputs.z[(i * d)..<((i + 1) * d)]))
+            for threads in [1, 2] {
+                #expect(f.generator.generate(one, parallelism: Parallelism(threads: threads))
+                        == Array(batch[(i * perImage)..<((i + 1) * perImage)]), "image \(i), \(threads) threads")
+            }
+        }
+    }
+
     /// Chunks run side by side, one per thread, and the chunks left over, each layer split over the threads, give
     /// the images one thread gives. 11 images: chunks of 4 on 2 threads are 8 images side by side and 3 split;
     /// chunks of 2 on 3 threads, 6 and 5; chunks of 16, all 11 split.
