@@ -25,7 +25,7 @@ func matrixVector(_ a: PackedMatrix, n: Int, b: UnsafePointer<Float>, ldb: Int, 
             }
         } else {
             // Slices of whole groups of panels, the unit gemvPanels runs at full speed.
-            let tiles = (a.rows + tileRows - 1) / tileRows, group = gemvPanelsAtOnce
+            let tiles = (a.rows + tileRows - 1) / tileRows, group = panelColumnChains
             let panels = UncheckedSendable(UnsafePointer(a.panels.pointer))
             parallelism.forEachSlice(of: (tiles + group - 1) / group) { groups in
                 gemvPanels(p.value, panels.value,
@@ -124,60 +124,30 @@ private func slabSumsF32(_ slabs: UnsafePointer<Float>, k: Int, count: Int, x: U
     }
 }
 
-/// Rows 6·tiles of every column of C, over A's packed panels, for layers without slabs: each k's six values of a
-/// panel are one 8-wide vector (the last two lanes belong to the next k and are dropped). Several panels go at
-/// once: one panel's chain of dependent FMAs would wait out each FMA's latency.
+/// Rows 6·tiles of every column of C, over A's packed panels, for layers without slabs: eight panels at a time
+/// (`panelColumnSums`, GEMM.swift), each k's six values of a panel one 8-wide vector.
 private func gemvPanels(_ p: NarrowProduct, _ packed: UnsafePointer<Float>, tiles: Range<Int>) {
-    let raw = UnsafeRawPointer(packed), panelBytes = p.k * tileRows * 4, rowBytes = tileRows * 4
-    @inline(__always) func row(_ s: UnsafeRawPointer, _ panel: Int, _ l: Int) -> SIMD8<Float> {
-        s.loadUnaligned(fromByteOffset: panel * panelBytes + l * rowBytes, as: SIMD8<Float>.self)
-    }
+    let chains = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: panelColumnChains)
+    defer { chains.deallocate() }
     for j in 0..<p.n {
+        var column: UnsafePointer<Float>? = p.b + j
         var t = tiles.lowerBound
         while t < tiles.upperBound {
-            let count = tiles.upperBound - t >= gemvPanelsAtOnce ? gemvPanelsAtOnce : 1
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-            var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
-            let s0 = raw + t * panelBytes
-            var b = p.b + j
-            if count == gemvPanelsAtOnce {
-                for l in 0..<p.k {
-                    let x = b.pointee
-                    a0 = a0.addingProduct(row(s0, 0, l), x)
-                    a1 = a1.addingProduct(row(s0, 1, l), x)
-                    a2 = a2.addingProduct(row(s0, 2, l), x)
-                    a3 = a3.addingProduct(row(s0, 3, l), x)
-                    a4 = a4.addingProduct(row(s0, 4, l), x)
-                    a5 = a5.addingProduct(row(s0, 5, l), x)
-                    a6 = a6.addingProduct(row(s0, 6, l), x)
-                    a7 = a7.addingProduct(row(s0, 7, l), x)
-                    b += p.ldb
-                }
-            } else {
-                for l in 0..<p.k {
-                    a0 = a0.addingProduct(row(s0, 0, l), b.pointee)
-                    b += p.ldb
-                }
-            }
-            @inline(__always) func store(_ acc: SIMD8<Float>, _ i: Int) {
+            let count = min(panelColumnChains, tiles.upperBound - t)
+            panelColumnSums(packed + t * tileRows * p.k, k: p.k, count: count, segments: &column, depth: p.k, offset: 0,
+                            stride: p.ldb, into: chains)
+            for i in 0..<count {
                 let m0 = (t + i) * tileRows, rows = min(tileRows, p.m - m0)
                 var sum = Vector(), bias = Vector(), factor: Vector? = p.scale == nil ? nil : Vector()
                 for r in 0..<rows {
-                    sum[r] = acc[r]
+                    sum[r] = chains[i][r]
                     bias[r] = p.bias?[m0 + r] ?? 0
                     if let scale = p.scale { factor![r] = scale[m0 + r] }
                 }
                 let out = epilogue(sum, scale: factor, bias: bias, p.activation)
                 for r in 0..<rows { p.c[(m0 + r) * p.ldc + j] = out[r] }
             }
-            store(a0, 0)
-            if count == gemvPanelsAtOnce {
-                store(a1, 1); store(a2, 2); store(a3, 3); store(a4, 4); store(a5, 5); store(a6, 6); store(a7, 7)
-            }
             t += count
         }
     }
 }
-
-/// Panels a matrix–vector product runs at once: eight chains of one FMA each keep both FMA pipes busy.
-private let gemvPanelsAtOnce = 8
