@@ -63,7 +63,8 @@ def main() -> None:
             for r in probes))
     print(f"% peak below is relative to {', '.join(f'{v:.0f} GFLOP/s ({t} thr)' for t, v in sorted(peak.items()))}")
     print()
-    print("gansynth = generate() with the whole batch as one chunk; chunk 64 = the library's default chunkSize.")
+    print("gansynth = generate() with chunkSize = the batch (the library cuts its chunks for the caches and the "
+          "threads); chunk 64 = the library's default chunkSize.")
     if rounds:
         print(f"Each cell: the engine's best of {min(rounds.values())}–{max(rounds.values())} rounds (median call time "
               "of each round).")
