@@ -171,6 +171,12 @@ final class PinnedBuffer<Element>: @unchecked Sendable {
         pointer.initialize(repeating: value, count: max(count, 1))
     }
 
+    /// A pinned copy of `values` (a layer's small tables, read by kernels through plain pointers).
+    convenience init(_ values: [Element]) where Element == Int {
+        self.init(repeating: 0, count: values.count)
+        pointer.update(from: values, count: values.count)
+    }
+
     deinit {
         pointer.deinitialize(count: max(count, 1))
         pointer.deallocate()

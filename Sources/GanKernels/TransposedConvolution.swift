@@ -29,11 +29,12 @@ public struct TransposedConvolution: Sendable {
     /// For subPixel, per phase g = (py, px) = (g / s, g mod s): A_g (Cout, taps·Cin), column t·Cin + ci =
     /// W[ci, :, ky_t, kx_t].
     let phaseWeights: [PackedMatrix]
-    /// Phase g's taps are tapStart[g]..<tapStart[g+1]; tap t reads the input shifted by (dy[t], dx[t]).
-    private let tapStart: [Int], dy: [Int], dx: [Int]
+    /// Phase g's taps are tapStart[g]..<tapStart[g+1]; tap t reads the input shifted by (dy[t], dx[t]). Pinned, as
+    /// the tables below, so that the sub-pixel operands hold plain pointers to them.
+    private let tapStart: PinnedBuffer<Int>, dy: PinnedBuffer<Int>, dx: PinnedBuffer<Int>
     /// Tap t reads shifted input `slot[t]`: the phases' taps share shifts (DCGAN's k4 s2 p1: 16 taps, 9 shifts), and
     /// the AVX-512 path gathers each shift once for all phases.
-    private let slot: [Int], slotDy: [Int], slotDx: [Int]
+    private let slot: PinnedBuffer<Int>, slotDy: PinnedBuffer<Int>, slotDx: PinnedBuffer<Int>
 
     /// Phases leave a 6-row tile mostly empty below this many output channels.
     static let subPixelMinimumChannels = 8
@@ -63,8 +64,9 @@ public struct TransposedConvolution: Sendable {
                      "the few-channel way needs kernel 4, stride 2, padding 1 and 1-3 output channels")
         self.method = chosen
         if chosen == .fewChannels {
-            (directWeights, columnWeights, phaseWeights, tapStart, dy, dx) = (weight, nil, [], [], [], [])
-            (slot, slotDy, slotDx) = ([], [], [])
+            (directWeights, columnWeights, phaseWeights) = (weight, nil, [])
+            (tapStart, dy, dx, slot, slotDy, slotDx) = (Self.noTable, Self.noTable, Self.noTable, Self.noTable,
+                                                        Self.noTable, Self.noTable)
             return
         }
         directWeights = []
@@ -72,8 +74,9 @@ public struct TransposedConvolution: Sendable {
             columnWeights = PackedMatrix(packConvTransposeWeight(weight, inChannels: inChannels, outChannels: outChannels,
                                                                  kernel: kernel),
                                          rows: outChannels * kernel * kernel, columns: inChannels)
-            (phaseWeights, tapStart, dy, dx) = ([], [], [], [])
-            (slot, slotDy, slotDx) = ([], [], [])
+            phaseWeights = []
+            (tapStart, dy, dx, slot, slotDy, slotDx) = (Self.noTable, Self.noTable, Self.noTable, Self.noTable,
+                                                        Self.noTable, Self.noTable)
             return
         }
         columnWeights = nil
@@ -103,7 +106,8 @@ public struct TransposedConvolution: Sendable {
                 phaseWeights.append(PackedMatrix(a, rows: outChannels, columns: depth))
             }
         }
-        (self.phaseWeights, self.tapStart, self.dy, self.dx) = (phaseWeights, tapStart, dy, dx)
+        self.phaseWeights = phaseWeights
+        (self.tapStart, self.dy, self.dx) = (PinnedBuffer(tapStart), PinnedBuffer(dy), PinnedBuffer(dx))
         var slot: [Int] = [], slotDy: [Int] = [], slotDx: [Int] = []
         for t in dy.indices {
             if let found = slotDy.indices.first(where: { slotDy[$0] == dy[t] && slotDx[$0] == dx[t] }) {
@@ -112,8 +116,11 @@ public struct TransposedConvolution: Sendable {
                 slot.append(slotDy.count); slotDy.append(dy[t]); slotDx.append(dx[t])
             }
         }
-        (self.slot, self.slotDy, self.slotDx) = (slot, slotDy, slotDx)
+        (self.slot, self.slotDy, self.slotDx) = (PinnedBuffer(slot), PinnedBuffer(slotDy), PinnedBuffer(slotDx))
     }
+
+    /// The sub-pixel tables of a layer that runs another way: empty.
+    private static let noTable = PinnedBuffer<Int>([])
 
     /// Floats of scratch `apply` needs for a chunk of this geometry.
     public func scratchCount(_ g: ConvGeometry) -> Int {
@@ -168,24 +175,17 @@ public struct TransposedConvolution: Sendable {
         }
         let weights = phaseWeights.map { UnsafePointer($0.panels.pointer) }
         withExtendedLifetime(self) {
-            tapStart.withUnsafeBufferPointer { tapStart in
-            dy.withUnsafeBufferPointer { dy in
-            dx.withUnsafeBufferPointer { dx in
-            slot.withUnsafeBufferPointer { slot in
-            slotDy.withUnsafeBufferPointer { slotDy in
-            slotDx.withUnsafeBufferPointer { slotDx in
             weights.withUnsafeBufferPointer { weights in
                 let operands = SubPixelProduct(
                     x: x, y: y, inChannels: inChannels, outChannels: outChannels, stride: stride,
                     height: g.inHeight, width: g.inWidth, outHeight: g.transposedOutHeight,
                     outWidth: g.transposedOutWidth, columns: columns, rowStride: rowStride,
                     planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: weights.count,
-                    tapStart: tapStart.baseAddress!, dy: dy.baseAddress!, dx: dx.baseAddress!,
-                    slot: slot.baseAddress!, slots: slotDy.count, slotDy: slotDy.baseAddress!,
-                    slotDx: slotDx.baseAddress!, phaseWeights: weights.baseAddress!,
-                    maskedLoads: parallelism.tiles == .avx512)
+                    tapStart: tapStart.pointer, dy: dy.pointer, dx: dx.pointer, slot: slot.pointer,
+                    slots: slotDy.count, slotDy: slotDy.pointer, slotDx: slotDx.pointer,
+                    phaseWeights: weights.baseAddress!, maskedLoads: parallelism.tiles == .avx512)
                 gemm(operands, bias: bias, activation: activation, parallelism: parallelism)
-            }}}}}}}
+            }
         }
     }
 }
