@@ -16,7 +16,9 @@ int gs_tile_avx512_available(void) {
 
 // What GanKernels' `epilogue` then `activate` do to a finished sum, in the same operations (so the same bits):
 // fma(sum, scale, bias) with row scales, else sum + bias; then relu keeps x unless x < 0, leaky relu takes x * slope
-// there. A row past the layer's last reads no bias or scale (its sums are never stored).
+// there. A row past the layer's last reads no bias or scale (its sums are never stored). An 8-wide accumulator goes
+// through the same code in the low half of a 512-bit register (finish8): one copy of the epilogue, and no use of
+// AVX-512VL, which gs_tile_avx512_available() does not check.
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) __m512 finish16(__m512 v, const gs_epilogue *ep, int r) {
     if (r >= ep->rows) return v;
     __m512 bias = _mm512_set1_ps(ep->bias ? ep->bias[r] : 0.0f);
@@ -29,23 +31,15 @@ __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) 
     }
 }
 
-__attribute__((target("avx512f,avx512vl"))) static inline __attribute__((always_inline)) __m256 finish8(__m256 v, const gs_epilogue *ep, int r) {
-    if (r >= ep->rows) return v;
-    __m256 bias = _mm256_set1_ps(ep->bias ? ep->bias[r] : 0.0f);
-    v = ep->scale ? _mm256_fmadd_ps(v, _mm256_set1_ps(ep->scale[r]), bias) : _mm256_add_ps(v, bias);
-    __mmask8 negative = _mm256_cmp_ps_mask(v, _mm256_setzero_ps(), _CMP_LT_OQ);
-    switch (ep->activation) {
-    case GS_ACTIVATION_RELU: return _mm256_mask_mov_ps(v, negative, _mm256_setzero_ps());
-    case GS_ACTIVATION_LEAKY_RELU: return _mm256_mask_mul_ps(v, negative, v, _mm256_set1_ps(ep->slope));
-    default: return v;
-    }
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) __m256 finish8(__m256 v, const gs_epilogue *ep, int r) {
+    return _mm512_castps512_ps256(finish16(_mm512_zextps256_ps512(v), ep, r));
 }
 
 // ROWS rows (4, 6, 8 or 12; past 6 from the next A panel) by WIDE 16-wide columns (0-2) and NARROW (0 or 1) 8-wide one after them. The 8-wide column is
 // for a last panel with at most 8 columns in use (its first 8): batch 1 on 7×7 inputs (49 columns) computes 56
 // columns instead of 64. The loops have constant bounds, so each tile compiles to straight-line register code.
 #define TILE(NAME, ROWS, WIDE, NARROW)                                                                             \
-    __attribute__((target("avx512f,avx512vl"))) static void NAME(const float *a, const float *const *b0s,                  \
+    __attribute__((target("avx512f"))) static void NAME(const float *a, const float *const *b0s,                  \
                                                          const float *const *b1s, long depth, int segments,        \
                                                          long k, float *sums, const gs_epilogue *ep) {             \
         __m512 acc[ROWS][WIDE + 1];                                                                                \
