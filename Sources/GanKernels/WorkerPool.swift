@@ -41,7 +41,8 @@ final class WorkerPool: @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private var body: ((Int) -> Void)?
 
-    private init(helpers: Int) {
+    /// A pool of its own, for tests; kernels use `shared(threads:)`.
+    init(helpers: Int) {
         spinNanoseconds = helpers + 1 <= sysconf(Int32(_SC_NPROCESSORS_ONLN)) ? 200_000 : 0
         for _ in 0..<helpers {
             let context = Unmanaged.passRetained(self).toOpaque()
@@ -105,7 +106,10 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func helperLoop() -> Never {
-        var seen = ticket.load(ordering: .acquiring) & 0xffff_ffff_0000_0000
+        // Generation 0 is the ticket the pool starts with, not a job: a helper that reads the ticket only after the
+        // first job was published (a thread starts tens of microseconds after pthread_create) must still take that
+        // job's slices, or the submitter runs them all (the CLI's whole batch, on one thread).
+        var seen: UInt64 = 0
         while true {
             var spinStart: UInt64 = 0, spins = 0
             while ticket.load(ordering: .acquiring) & 0xffff_ffff_0000_0000 == seen {
