@@ -167,7 +167,72 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         }
         for v: Float in [0.1, 65520, 1e-8, .infinity, .nan, 3 * 0x1p-26, Float.leastNormalMagnitude] {
             #expect(exactHalfBits(v) == nil, "\(v)")
+            #expect(exactHalfBitsSoftware(v) == nil, "\(v)")
         }
+    }
+
+    /// The vector q8Exact against its scalar definition, on blocks that are exact, perturbed by one ulp, scaled off
+    /// the grid, all zero (of both signs), holding a value that rounds half-way, a NaN or an infinity.
+    @Test func q8ExactMatchesItsScalarDefinition() {
+        func scalar(_ block: [Float]) -> (Float, [Int8])? {
+            var largest: Float = 0
+            for v in block { largest = max(largest, abs(v)) }
+            guard largest.isFinite else { return nil }
+            let scale = largest / 127
+            var quants: [Int8] = []
+            for v in block {
+                let q = scale == 0 ? 0 : (v / scale).rounded()
+                guard abs(q) <= 127, q * scale == v else { return nil }
+                quants.append(Int8(q))
+            }
+            return (scale, quants)
+        }
+        var rng = SeededGenerator(state: 8)
+        let exact = Self.q8Values(rows: 64, columns: 32, &rng)
+        var blocks: [[Float]] = (0..<64).map { Array(exact[($0 * 32)..<($0 * 32 + 32)]) }
+        for (i, base) in blocks.enumerated() {
+            var b = base
+            switch i % 8 {
+            case 0: b[i % 32] = b[i % 32].nextUp
+            case 1: b = b.map { $0 * 1.1 }
+            case 2: b = b.map { _ in i % 16 == 2 ? -0.0 : 0 }
+            case 3: b[5] = .nan
+            case 4: b[7] = -.infinity
+            case 5: b[9] = (b.map(abs).max()! / 127) * 2.5   // q = 2.5: half-way, and off the grid
+            case 6: b = b.map { -$0 }
+            case 7 where i % 16 == 7: b = b.map { $0 * 0x1p-140 }   // subnormals
+            case 7: b = b.indices.map { $0 == 3 ? Float.leastNonzeroMagnitude : 0 }   // a scale that underflows
+            default: break
+            }
+            blocks.append(b)
+        }
+        let quants = UnsafeMutablePointer<Int8>.allocate(capacity: 32)
+        defer { quants.deallocate() }
+        var exactCount = 0
+        for b in blocks {
+            let expected = scalar(b)
+            let got = b.withUnsafeBufferPointer { q8Exact($0.baseAddress!, quants: quants) }
+            #expect(got?.bitPattern == expected?.0.bitPattern, "\(b)")
+            if let expected, got != nil {
+                #expect(Array(UnsafeBufferPointer(start: quants, count: 32)) == expected.1)
+                exactCount += 1
+            }
+        }
+        #expect(exactCount > 64 && exactCount < blocks.count)
+    }
+
+    /// The bit-level form (macOS on Intel) and the Float16 one agree on every half value, the floats either side of
+    /// it, and both signs of each.
+    @Test func exactHalfBitsFormsAgree() {
+        var mismatches = 0
+        for bits in UInt16.min...UInt16.max {
+            let h = Float(Float16(bitPattern: bits))
+            for v in [h, h.nextUp, h.nextDown] where exactHalfBits(v) != exactHalfBitsSoftware(v) {
+                mismatches += 1
+                if mismatches <= 5 { Issue.record("\(v): \(String(describing: exactHalfBits(v))) != \(String(describing: exactHalfBitsSoftware(v)))") }
+            }
+        }
+        #expect(mismatches == 0)
     }
 }
 
