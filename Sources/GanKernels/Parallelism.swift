@@ -29,6 +29,12 @@ public struct Parallelism: Sendable {
     /// The same tiles and blocks on the calling thread alone, for work that is itself one of several run side by side.
     public var singleThread: Parallelism { Parallelism(threads: 1, tiles: tiles, blockBytes: blockBytes) }
 
+    /// Asks the helper threads to stay awake for the first work to come, at most `seconds` (a command that loads a
+    /// model and then computes: the helpers wait through the load spinning, instead of asleep).
+    public func keepHelpersAwake(seconds: Double) {
+        pool?.keepAwake(nanoseconds: UInt64(max(0, seconds) * 1e9))
+    }
+
     /// Runs `body(range)` for contiguous slices of `0..<count`, at most one slice per thread.
     public func forEachSlice(of count: Int, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }

@@ -34,6 +34,9 @@ final class WorkerPool: @unchecked Sendable {
     /// threads than the machine has cores (a spinning helper would then hold a core a working thread needs).
     private let spinNanoseconds: UInt64
 
+    /// Until this time (monotonicNanoseconds) helpers nap rather than sleep; 0 once a job has been published.
+    private let awakeUntil = Atomic<UInt64>(0)
+
     private let ticket = Atomic<UInt64>(0)
     private let done = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
@@ -68,6 +71,17 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Keeps the helpers awake (in short naps) until the next job is published, for at most `nanoseconds`: a helper
+    /// asleep on the semaphore when the first job of a process came took 0.5-5 ms to wake on this VM (the CLI's 64
+    /// images: one thread's share started up to 3.7 ms after the other's, the batch took 7.8-12.4 ms instead of
+    /// 6.3-7.5). Nothing where helpers do not spin at all (more threads than cores).
+    func keepAwake(nanoseconds: UInt64) {
+        guard spinNanoseconds > 0 else { return }
+        awakeUntil.store(monotonicNanoseconds() + nanoseconds, ordering: .sequentiallyConsistent)
+        let asleep = sleepers.exchange(0, ordering: .sequentiallyConsistent)
+        for _ in 0..<asleep { wake.signal() }
+    }
+
     /// Runs body(0..<slices), each index once, on the caller and the helpers; false (nothing run) if the pool is
     /// already running a job (a second caller, or a kernel inside a kernel), so that the caller runs them itself.
     func run(slices: Int, _ body: (Int) -> Void) -> Bool {
@@ -77,6 +91,7 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             self.body = body
             done.store(0, ordering: .relaxed)
+            awakeUntil.store(0, ordering: .relaxed)
             let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
             ticket.store((generation & 0xffff_ffff) << 32 | UInt64(slices) << 16, ordering: .sequentiallyConsistent)
             let asleep = sleepers.exchange(0, ordering: .sequentiallyConsistent)
@@ -117,13 +132,20 @@ final class WorkerPool: @unchecked Sendable {
                 gs_spin_pause()
                 guard spins % 64 == 0 else { continue }
                 if spinStart == 0 { spinStart = monotonicNanoseconds() }
-                if monotonicNanoseconds() - spinStart >= spinNanoseconds {
-                    sleepers.add(1, ordering: .sequentiallyConsistent)
-                    // A job published after this check finds us counted and signals; one published before it is
-                    // seen here. A signal meant for an earlier round only makes us look again.
-                    if ticket.load(ordering: .sequentiallyConsistent) & 0xffff_ffff_0000_0000 == seen { wake.wait() }
-                    spinStart = 0
+                let now = monotonicNanoseconds()
+                guard now - spinStart >= spinNanoseconds else { continue }
+                if now < awakeUntil.load(ordering: .relaxed) {
+                    // Awake for a first job: naps of 100 µs. Spinning all through a model load slowed the loading
+                    // thread on the other core (7.5 ms loads became 11-15), and from the semaphore a wake took ms.
+                    var nap = timespec(tv_sec: 0, tv_nsec: 100_000)
+                    nanosleep(&nap, nil)
+                    continue
                 }
+                sleepers.add(1, ordering: .sequentiallyConsistent)
+                // A job published after this check finds us counted and signals; one published before it is seen
+                // here. A signal meant for an earlier round only makes us look again.
+                if ticket.load(ordering: .sequentiallyConsistent) & 0xffff_ffff_0000_0000 == seen { wake.wait() }
+                spinStart = 0
             }
             seen = ticket.load(ordering: .acquiring) & 0xffff_ffff_0000_0000
             runSlices(of: seen)

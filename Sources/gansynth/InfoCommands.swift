@@ -52,7 +52,7 @@ struct Info: ParsableCommand {
 
     func run() throws {
         let options = try ModelOptions.parse(model.map { ["--model", $0] } ?? [])
-        let (g, path) = try options.load()
+        let (g, path) = try options.load(compute: false)
         let c = g.card
         print("name:        \(c.name)")
         print("file:        \(path)")
