@@ -30,7 +30,7 @@ public struct Parallelism: Sendable {
     public var singleThread: Parallelism { Parallelism(threads: 1, tiles: tiles, blockBytes: blockBytes) }
 
     /// Asks the helper threads to stay awake for the first work to come, at most `seconds` (a command that loads a
-    /// model and then computes: the helpers wait through the load spinning, instead of asleep).
+    /// model and then computes: the helpers wait through the load in short naps, not asleep; WorkerPool.swift).
     public func keepHelpersAwake(seconds: Double) {
         pool?.keepAwake(nanoseconds: UInt64(max(0, seconds) * 1e9))
     }

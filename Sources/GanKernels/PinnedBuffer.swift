@@ -1,6 +1,6 @@
-// Memory for a layer's packed weights and a chunk's activations: zero-filled, never moved, freed with its owner,
-// so that kernels on any thread can hold plain pointers into it. calloc, because a large block comes fresh from
-// mmap and is zero already: no zeroing pass over memory about to be written anyway.
+// Memory for a layer's packed weights and tables: zero-filled, never moved, freed with the layer, so that kernels
+// on any thread can hold plain pointers into it. calloc, because a large block comes fresh from mmap and is zero
+// already: no zeroing pass over memory about to be written anyway.
 // (Transparent huge pages, asked for with madvise, took a few faults off large buffers but stalled some loads for
 // 30-100 ms in compaction: mnist-infogan's packing 33-36 ms, once 104.)
 
@@ -10,12 +10,12 @@ import Glibc
 import Darwin
 #endif
 
-public final class PinnedBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
-    public let pointer: UnsafeMutablePointer<Element>
-    public let count: Int
+final class PinnedBuffer<Element: BitwiseCopyable>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Element>
+    let count: Int
 
     /// `count` elements, every byte zero.
-    public init(zeroed count: Int) {
+    init(zeroed count: Int) {
         precondition(count >= 0, "negative element count \(count)")
         self.count = count
         guard let raw = calloc(max(count, 1), MemoryLayout<Element>.stride) else {
