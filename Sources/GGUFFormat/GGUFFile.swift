@@ -77,4 +77,24 @@ public struct GGUFFile: Sendable {
         }
         return values
     }
+
+    /// `floats(of:)`, decoded in parts: `split(n, body)` must call `body` on ranges that cover 0..<n once each, in
+    /// any order and on any threads at once (the model loader hands it its worker threads). The same values, and
+    /// the same error.
+    public func floats(of tensor: GGUFTensorInfo,
+                       split: (_ count: Int, _ body: (Range<Int>) -> Void) -> Void) throws(GGUFError) -> [Float] {
+        let count = tensor.elementCount, blockSize = tensor.type.blockSize
+        guard count > 0 else { return [] }
+        let values = withRawBytes(of: tensor) { raw in
+            [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                let out = out.baseAddress!
+                split(count / blockSize) { blocks in decodeBlocks(raw, type: tensor.type, blocks: blocks, into: out) }
+                initialized = count
+            }
+        }
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw .nonFiniteValue(tensor: tensor.name, index: index, bits: values[index].bitPattern)
+        }
+        return values
+    }
 }

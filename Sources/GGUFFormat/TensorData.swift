@@ -8,24 +8,33 @@ let q8BlockElements = 32
 /// `count` values of `type` from `raw`, which holds exactly the tensor's bytes.
 func decodeTensor(_ raw: UnsafeRawBufferPointer, type: GGUFTensorType, count: Int) -> [Float] {
     precondition(count % type.blockSize == 0 && raw.count == count / type.blockSize * type.bytesPerBlock)
+    guard count > 0 else { return [] }
     return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-        switch type {
-        case .f32:
-            for i in 0..<count { out[i] = Float(bitPattern: loadLittleEndian(raw, 4 * i)) }
-        case .f16:
-            for i in 0..<count { out[i] = float16ToFloat(loadLittleEndian(raw, 2 * i)) }
-        case .bf16:
-            for i in 0..<count { out[i] = bfloat16ToFloat(loadLittleEndian(raw, 2 * i)) }
-        case .q8_0:
-            for block in 0..<(count / q8BlockElements) {
-                let base = block * type.bytesPerBlock
-                let scale = float16ToFloat(loadLittleEndian(raw, base))
-                for j in 0..<q8BlockElements {
-                    out[block * q8BlockElements + j] = Float(Int8(bitPattern: raw[base + 2 + j])) * scale
-                }
+        decodeBlocks(raw, type: type, blocks: 0..<(count / type.blockSize), into: out.baseAddress!)
+        initialized = count
+    }
+}
+
+/// Blocks `blocks` of a tensor of `type` (a block is one value, or 32 for q8_0) from `raw`, the tensor's bytes, to
+/// `out`, which holds the whole tensor's values: block b's go to out[b · blockSize...].
+func decodeBlocks(_ raw: UnsafeRawBufferPointer, type: GGUFTensorType, blocks: Range<Int>,
+                  into out: UnsafeMutablePointer<Float>) {
+    precondition(blocks.lowerBound >= 0 && blocks.upperBound * type.bytesPerBlock <= raw.count)
+    switch type {
+    case .f32:
+        for i in blocks { out[i] = Float(bitPattern: loadLittleEndian(raw, 4 * i)) }
+    case .f16:
+        for i in blocks { out[i] = float16ToFloat(loadLittleEndian(raw, 2 * i)) }
+    case .bf16:
+        for i in blocks { out[i] = bfloat16ToFloat(loadLittleEndian(raw, 2 * i)) }
+    case .q8_0:
+        for block in blocks {
+            let base = block * type.bytesPerBlock
+            let scale = float16ToFloat(loadLittleEndian(raw, base))
+            for j in 0..<q8BlockElements {
+                out[block * q8BlockElements + j] = Float(Int8(bitPattern: raw[base + 2 + j])) * scale
             }
         }
-        initialized = count
     }
 }
 

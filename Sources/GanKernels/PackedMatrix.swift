@@ -9,6 +9,7 @@
 // become f32 ones and the slabs would be twice as large).
 
 import CKernels
+import Synchronization
 
 public struct PackedMatrix: Sendable {
     public let rows: Int, columns: Int
@@ -23,22 +24,29 @@ public struct PackedMatrix: Sendable {
     /// `transposedLimit` bytes: a second f32 copy of a large layer costs more at load and in memory (26 MB for
     /// mnist-infogan's linear 1024 → 6272) than the slab layout gains over reading the panels; the compact forms are
     /// always kept (at most half the panels' size).
-    public init(_ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false, rowScale: [Float]? = nil) {
+    /// `parallelism`: the threads that pack (rows of A split between them; the same buffers whatever the split).
+    public init(_ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false, rowScale: [Float]? = nil,
+                parallelism: Parallelism = .serial) {
         precondition(rowScale.map { $0.count == rows } ?? true, "\(rowScale?.count ?? 0) row scales for \(rows) rows")
         self.rows = rows
         self.columns = columns
         let tiles = (rows + tileRows - 1) / tileRows
         // Two floats of padding: the matrix–vector path over the panels reads each k's six values as 8.
-        panels = PinnedBuffer(zeroed: tiles * tileRows * columns + 2)
-        for row in 0..<rows {
-            let src = a + row * columns
-            var d = panels.pointer + (row / tileRows) * tileRows * columns + row % tileRows
-            for l in 0..<columns {
-                d.pointee = src[l]
-                d += tileRows
+        let panels = PinnedBuffer<Float>(zeroed: tiles * tileRows * columns + 2)
+        parallelism.forEachSlice(of: tiles) { part in
+            for row in (part.lowerBound * tileRows)..<min(rows, part.upperBound * tileRows) {
+                let src = a + row * columns
+                var d = panels.pointer + (row / tileRows) * tileRows * columns + row % tileRows
+                for l in 0..<columns {
+                    d.pointee = src[l]
+                    d += tileRows
+                }
             }
         }
-        slabs = transpose ? Slabs(a, rows: rows, columns: columns, f32Limit: PackedMatrix.transposedLimit) : nil
+        self.panels = panels
+        slabs = transpose
+            ? Slabs(a, rows: rows, columns: columns, f32Limit: PackedMatrix.transposedLimit, parallelism: parallelism)
+            : nil
         self.rowScale = rowScale.map { scale in
             let buffer = PinnedBuffer<Float>(zeroed: rows)
             buffer.pointer.update(from: scale, count: rows)
@@ -48,10 +56,12 @@ public struct PackedMatrix: Sendable {
 
     static let transposedLimit = 4 << 20
 
-    public init(_ a: [Float], rows: Int, columns: Int, transpose: Bool = false, rowScale: [Float]? = nil) {
+    public init(_ a: [Float], rows: Int, columns: Int, transpose: Bool = false, rowScale: [Float]? = nil,
+                parallelism: Parallelism = .serial) {
         precondition(a.count == rows * columns, "matrix has \(a.count) values, not \(rows)x\(columns)")
         self = a.withUnsafeBufferPointer {
-            PackedMatrix($0.baseAddress!, rows: rows, columns: columns, transpose: transpose, rowScale: rowScale)
+            PackedMatrix($0.baseAddress!, rows: rows, columns: columns, transpose: transpose, rowScale: rowScale,
+                         parallelism: parallelism)
         }
     }
 
@@ -79,13 +89,16 @@ enum Slabs: Sendable {
     static let slabRows = 16, q8Block = 32
 
     /// The most compact exact form, or nil when only f32 holds A and A is over `f32Limit` bytes.
-    init?(_ a: UnsafePointer<Float>, rows: Int, columns: Int, f32Limit: Int) {
-        if let q8 = Slabs.q8(a, rows: rows, columns: columns) { self = q8; return }
-        if let f16 = Slabs.f16(a, rows: rows, columns: columns) { self = f16; return }
+    init?(_ a: UnsafePointer<Float>, rows: Int, columns: Int, f32Limit: Int, parallelism: Parallelism) {
+        if let q8 = Slabs.q8(a, rows: rows, columns: columns, parallelism) { self = q8; return }
+        if let f16 = Slabs.f16(a, rows: rows, columns: columns, parallelism) { self = f16; return }
         guard rows * columns * 4 <= f32Limit else { return nil }
         let values = PinnedBuffer<Float>(zeroed: Slabs.count(rows, columns))
-        for row in 0..<rows {
-            for l in 0..<columns { values.pointer[Slabs.index(row, l, columns)] = a[row * columns + l] }
+        _ = Slabs.eachPart(rows: rows, parallelism) { part in
+            for row in part {
+                for l in 0..<columns { values.pointer[Slabs.index(row, l, columns)] = a[row * columns + l] }
+            }
+            return true
         }
         self = .f32(values)
     }
@@ -96,43 +109,60 @@ enum Slabs: Sendable {
         row / slabRows * slabRows * columns + l * slabRows + row % slabRows
     }
 
-    private static func f16(_ a: UnsafePointer<Float>, rows: Int, columns: Int) -> Slabs? {
+    /// `body` on the rows of A in parts of whole slabs, split between the threads (so no two parts write into one
+    /// slab); false if any part returned false (a value the form cannot hold), after which the others may stop early.
+    private static func eachPart(rows: Int, _ parallelism: Parallelism, _ body: (Range<Int>) -> Bool) -> Bool {
+        let refused = Atomic<Bool>(false)
+        parallelism.forEachSlice(of: (rows + slabRows - 1) / slabRows) { slabs in
+            guard !refused.load(ordering: .relaxed) else { return }
+            if !body((slabs.lowerBound * slabRows)..<min(rows, slabs.upperBound * slabRows)) {
+                refused.store(true, ordering: .relaxed)
+            }
+        }
+        return !refused.load(ordering: .relaxed)
+    }
+
+    private static func f16(_ a: UnsafePointer<Float>, rows: Int, columns: Int, _ parallelism: Parallelism) -> Slabs? {
         // An f32 matrix almost always shows it in its first row: refuse before allocating the slabs.
         for l in 0..<min(columns, rows * columns) where exactHalfBits(a[l]) == nil { return nil }
         let halves = PinnedBuffer<UInt16>(zeroed: count(rows, columns))
-        // Slab by slab, writing each slab's (K, 16) block in order.
-        for first in stride(from: 0, to: rows, by: slabRows) {
-            let slab = halves.pointer + first * columns
-            for r in 0..<min(slabRows, rows - first) {
-                let row = a + (first + r) * columns
+        let exact = eachPart(rows: rows, parallelism) { part in
+            for row in part {
+                let src = a + row * columns, slab = halves.pointer + row / slabRows * slabRows * columns
                 for l in 0..<columns {
-                    guard let h = exactHalfBits(row[l]) else { return nil }
-                    slab[l * slabRows + r] = h
+                    guard let h = exactHalfBits(src[l]) else { return false }
+                    slab[l * slabRows + row % slabRows] = h
                 }
             }
+            return true
         }
-        return .f16(halves)
+        return exact ? .f16(halves) : nil
     }
 
     /// Each block of 32 values of a row as int8 quants times one f32 scale, if every value is exactly
     /// Float(quant) · scale. A q8_0 block's largest value is 127 · d (ggml rounds it to 127 exactly), so
     /// scale = max |value| / 127 recovers d; the check, not that reasoning, is what makes the form exact.
-    private static func q8(_ a: UnsafePointer<Float>, rows: Int, columns: Int) -> Slabs? {
+    private static func q8(_ a: UnsafePointer<Float>, rows: Int, columns: Int, _ parallelism: Parallelism) -> Slabs? {
         guard columns % q8Block == 0, rows > 0 else { return nil }
-        let block = UnsafeMutablePointer<Int8>.allocate(capacity: q8Block)
-        defer { block.deallocate() }
-        guard q8Exact(a, quants: block) != nil else { return nil }  // the first block, before allocating the slabs
+        let first = UnsafeMutablePointer<Int8>.allocate(capacity: q8Block)
+        defer { first.deallocate() }
+        guard q8Exact(a, quants: first) != nil else { return nil }  // the first block, before allocating the slabs
         let blocks = columns / q8Block
         let quants = PinnedBuffer<Int8>(zeroed: count(rows, columns))
         let scales = PinnedBuffer<Float>(zeroed: count(rows, blocks))
-        for row in 0..<rows {
-            for b in 0..<blocks {
-                guard let scale = q8Exact(a + row * columns + b * q8Block, quants: block) else { return nil }
-                for i in 0..<q8Block { quants.pointer[index(row, b * q8Block + i, columns)] = block[i] }
-                scales.pointer[index(row, b, blocks)] = scale
+        let exact = eachPart(rows: rows, parallelism) { part in
+            let block = UnsafeMutablePointer<Int8>.allocate(capacity: q8Block)
+            defer { block.deallocate() }
+            for row in part {
+                for b in 0..<blocks {
+                    guard let scale = q8Exact(a + row * columns + b * q8Block, quants: block) else { return false }
+                    for i in 0..<q8Block { quants.pointer[index(row, b * q8Block + i, columns)] = block[i] }
+                    scales.pointer[index(row, b, blocks)] = scale
+                }
             }
+            return true
         }
-        return .q8(quants: quants, scales: scales)
+        return exact ? .q8(quants: quants, scales: scales) : nil
     }
 }
 

@@ -29,8 +29,8 @@ public struct Parallelism: Sendable {
     /// The same tiles and blocks on the calling thread alone, for work that is itself one of several run side by side.
     public var singleThread: Parallelism { Parallelism(threads: 1, tiles: tiles, blockBytes: blockBytes) }
 
-    /// Asks the helper threads to stay awake for the first work to come, at most `seconds` (a command that loads a
-    /// model and then computes: the helpers wait through the load in short naps, not asleep; WorkerPool.swift).
+    /// Asks idle helper threads to stay awake for the next `seconds` (in short naps, not asleep: WorkerPool.swift),
+    /// for work about to come: a command that loads a model and then computes.
     public func keepHelpersAwake(seconds: Double) {
         pool?.keepAwake(nanoseconds: UInt64(max(0, seconds) * 1e9))
     }

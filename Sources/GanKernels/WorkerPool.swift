@@ -34,7 +34,7 @@ final class WorkerPool: @unchecked Sendable {
     /// threads than the machine has cores (a spinning helper would then hold a core a working thread needs).
     private let spinNanoseconds: UInt64
 
-    /// Until this time (monotonicNanoseconds) helpers nap rather than sleep; 0 once a job has been published.
+    /// Until this time (monotonicNanoseconds) idle helpers nap rather than sleep.
     private let awakeUntil = Atomic<UInt64>(0)
 
     private let ticket = Atomic<UInt64>(0)
@@ -71,10 +71,10 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Keeps the helpers awake (in short naps) until the next job is published, for at most `nanoseconds`: a helper
-    /// asleep on the semaphore when the first job of a process came took 0.5-5 ms to wake on this VM (the CLI's 64
-    /// images: one thread's share started up to 3.7 ms after the other's, the batch took 7.8-12.4 ms instead of
-    /// 6.3-7.5). Nothing where helpers do not spin at all (more threads than cores).
+    /// Keeps idle helpers awake, in short naps instead of asleep on the semaphore, for the next `nanoseconds`: from
+    /// there a helper took 0.5-5 ms to wake on this VM when the CLI's first job came (its 64 images: one thread's
+    /// share started up to 3.7 ms after the other's, the batch took 7.8-12.4 ms instead of 6.3-7.5). Nothing where
+    /// helpers do not spin at all (more threads than cores).
     func keepAwake(nanoseconds: UInt64) {
         guard spinNanoseconds > 0 else { return }
         awakeUntil.store(monotonicNanoseconds() + nanoseconds, ordering: .sequentiallyConsistent)
@@ -91,7 +91,6 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             self.body = body
             done.store(0, ordering: .relaxed)
-            awakeUntil.store(0, ordering: .relaxed)
             let generation = (ticket.load(ordering: .relaxed) >> 32) &+ 1
             ticket.store((generation & 0xffff_ffff) << 32 | UInt64(slices) << 16, ordering: .sequentiallyConsistent)
             let asleep = sleepers.exchange(0, ordering: .sequentiallyConsistent)
@@ -135,8 +134,8 @@ final class WorkerPool: @unchecked Sendable {
                 let now = monotonicNanoseconds()
                 guard now - spinStart >= spinNanoseconds else { continue }
                 if now < awakeUntil.load(ordering: .relaxed) {
-                    // Awake for a first job: naps of 100 µs. Spinning all through a model load slowed the loading
-                    // thread on the other core (7.5 ms loads became 11-15), and from the semaphore a wake took ms.
+                    // Kept awake: naps of 100 µs. Spinning all through a model load slowed the loading thread on
+                    // the other core (7.5 ms loads became 11-15), and from the semaphore a wake took ms.
                     var nap = timespec(tv_sec: 0, tv_nsec: 100_000)
                     nanosleep(&nap, nil)
                     continue

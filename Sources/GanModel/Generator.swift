@@ -43,13 +43,14 @@ public final class Generator: Sendable {
     /// Workspaces left by an earlier call (one per chunk it ran at once), reused by the next one that fits in them.
     private let spareWorkspaces = Mutex<[Workspace]>([])
 
-    public convenience init(path: String) throws(ModelError) {
+    /// `parallelism`: the threads that decode and pack the weights (the same generator whatever their number).
+    public convenience init(path: String, parallelism: Parallelism = .serial) throws(ModelError) {
         let file: GGUFFile
         do { file = try GGUFFile(path: path) } catch { throw .container(error) }
-        try self.init(file: file)
+        try self.init(file: file, parallelism: parallelism)
     }
 
-    public init(file: GGUFFile) throws(ModelError) {
+    public init(file: GGUFFile, parallelism: Parallelism = .serial) throws(ModelError) {
         let m = Metadata(file: file)
         let arch = file["general.architecture"]?.stringValue
         guard arch == "gansynth" else { throw .notAGenerator(architecture: arch) }
@@ -62,9 +63,9 @@ public final class Generator: Sendable {
         guard graph.output.shape == output.shape else {
             throw .outputShape(expected: output.shape, found: graph.output.shape)
         }
-        let weights = try Weights(file: file, graph: graph)
+        let weights = try Weights(file: file, graph: graph, parallelism: parallelism)
         parameterCount = weights.parameterCount
-        steps = try Planner(graph: graph, weights: consume weights).steps
+        steps = try Planner(graph: graph, weights: consume weights, parallelism: parallelism).steps
         workspaceFloatsPerImage = Workspace.floatCount(graph: graph, steps: steps, batch: 1)
         guard workspaceFloatsPerImage <= Generator.workspaceBudget else {
             throw .workspaceTooLarge(bytesPerImage: workspaceFloatsPerImage * 4, limit: Generator.workspaceBudget * 4)
@@ -199,7 +200,7 @@ struct Weights {
     var tensors: [String: [Float]] = [:]
     var parameterCount = 0
 
-    init(file: GGUFFile, graph: Graph) throws(ModelError) {
+    init(file: GGUFFile, graph: Graph, parallelism: Parallelism = .serial) throws(ModelError) {
         var expected = Set<String>()
         for node in graph.nodes {
             for t in node.tensors {
@@ -210,7 +211,12 @@ struct Weights {
                     throw .missingTensor(name: name, node: node.index, op: node.op.name)
                 }
                 guard info.shape == t.shape else { throw .tensorShape(name: name, expected: t.shape, found: info.shape) }
-                do { tensors[name] = try file.floats(of: info) } catch { throw .container(error) }
+                do {
+                    // Large tensors decoded in parts on the threads (mnist-dcgan's 627 k-value linear: 2.4 → 1.5 ms).
+                    tensors[name] = info.elementCount < 1 << 16 || parallelism.threads == 1
+                        ? try file.floats(of: info)
+                        : try file.floats(of: info) { count, body in parallelism.forEachSlice(of: count, body) }
+                } catch { throw .container(error) }
                 parameterCount += info.elementCount
             }
         }

@@ -37,7 +37,8 @@ struct Planner {
 
     /// Takes the weights over: each tensor is moved out of `weights` when its layer is planned, so folding a batch
     /// norm into it scales it in place instead of copying it (megabytes of fresh pages at every start).
-    init(graph: Graph, weights: consuming Weights) throws(ModelError) {
+    /// `parallelism`: the threads that pack the large weight matrices.
+    init(graph: Graph, weights: consuming Weights, parallelism: Parallelism = .serial) throws(ModelError) {
         let consumers = graph.consumers
         var absorbed = Set<Int>()
         // The node after `i` in a fusable chain: its only reader, if that reader is `want`.
@@ -91,7 +92,8 @@ struct Planner {
                 // A batch norm's scale stays out of the weights, applied in the epilogue: the weights keep their
                 // file's values, which batch-1 products read in the file's compact form (PackedMatrix.swift).
                 if let scale, let shift { Planner.foldBias(&bias, scale, shift) }
-                kernel = .linear(weight: PackedMatrix(weight, rows: outF, columns: inF, transpose: true, rowScale: scale),
+                kernel = .linear(weight: PackedMatrix(weight, rows: outF, columns: inF, transpose: true, rowScale: scale,
+                                                      parallelism: parallelism),
                                  bias: bias, inShape: inShape, outFeatures: outF, activation: act)
             case .conv2d(let p):
                 var weight = w(node, "weight")!, bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
@@ -99,7 +101,8 @@ struct Planner {
                 if let scale, let shift {
                     Planner.fold(&weight, &bias, scale, shift, blocksOf: p.inChannels * p.kernel * p.kernel)
                 }
-                kernel = .conv2d(p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel),
+                kernel = .conv2d(p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
+                                                         parallelism: parallelism),
                                  bias: bias, inShape: inShape, activation: act)
             case .convTranspose2d(let p):
                 var weight = w(node, "weight")!, bias = w(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)

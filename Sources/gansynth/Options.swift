@@ -61,12 +61,12 @@ struct ModelOptions: ParsableArguments {
         Parallelism(threads: threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 
-    /// The model, and where it was found. `compute`: the caller runs the model next, so the worker threads start
-    /// now and stay awake through the load (at most 0.2 s).
+    /// The model, decoded and packed on the worker threads, and where it was found. `compute`: the caller runs the
+    /// model next, so the helpers stay awake through the load and for the first images (0.2 s).
     func load(compute: Bool = true) throws(CLIError) -> (generator: Generator, path: String) {
         if compute { parallelism.keepHelpersAwake(seconds: 0.2) }
         let path = try ModelLocator.locate(model)
-        do { return (try Generator(path: path), path) } catch { throw .model(path, error) }
+        do { return (try Generator(path: path, parallelism: parallelism), path) } catch { throw .model(path, error) }
     }
 }
 

@@ -95,6 +95,27 @@ import Testing
         #expect(try file.floats(of: file.tensor(named: "first")!) == [42])
     }
 
+    /// Decoded in uneven parts, in reverse order, the same values for every type; and the same error for a NaN.
+    @Test func decodingInPartsGivesTheSameValues() throws {
+        func parts(_ n: Int, _ body: (Range<Int>) -> Void) {
+            let cuts = [0, n / 3, min(n, n / 3 + 1), n]
+            for i in (0..<3).reversed() where cuts[i] < cuts[i + 1] { body(cuts[i]..<cuts[i + 1]) }
+        }
+        for type in [GGUFTensorType.f32, .f16, .bf16, .q8_0] {
+            let (file, info) = try Self.file(type)
+            #expect(try file.floats(of: info, split: parts) == file.floats(of: info), "\(type)")
+        }
+        var writer = GGUFWriter()
+        writer.set("general.architecture", .string("test"))
+        writer.addTensor(name: "w", shape: [64], floats: (0..<64).map { $0 == 40 ? .nan : Float($0) }, as: .f32)
+        let file = try GGUFFile(bytes: writer.bytes())
+        let info = try #require(file.tensor(named: "w"))
+        let whole = #expect(throws: GGUFError.self) { try file.floats(of: info) }
+        let inParts = #expect(throws: GGUFError.self) { try file.floats(of: info, split: parts) }
+        #expect(whole.map { "\($0)" } == inParts.map { "\($0)" })
+        #expect("\(String(describing: inParts))".contains("40"))
+    }
+
     @Test func infoDescribesTheTensor() throws {
         let (file, info) = try Self.file(.q8_0)
         #expect(file.tensors.map(\.name) == ["first", "w"])

@@ -171,6 +171,37 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         }
     }
 
+    /// Packing on 3 threads gives the same panels and slabs as on one, in every slab form, and refuses a form for a
+    /// value that only a later part of the rows holds.
+    @Test func packingOnThreadsGivesTheSameBuffers() {
+        func bytes<T>(_ b: PinnedBuffer<T>) -> [UInt8] {
+            Array(UnsafeRawBufferPointer(start: b.pointer, count: b.count * MemoryLayout<T>.stride))
+        }
+        func slabBytes(_ s: Slabs?) -> [[UInt8]] {
+            switch s {
+            case .f32(let v): [bytes(v)]
+            case .f16(let h): [bytes(h)]
+            case .q8(let q, let scales): [bytes(q), bytes(scales)]
+            case nil: []
+            }
+        }
+        var rng = SeededGenerator(state: 77)
+        let (m, k) = (101, 64)
+        var lateF32 = Self.halfValues(m * k, &rng)
+        lateF32[(m - 1) * k + 5] = 0.1   // not an f16: the last slab's part refuses the f16 form
+        var lateOffGrid = Self.q8Values(rows: m, columns: k, &rng)
+        lateOffGrid[(m - 2) * k + 7] *= 1.01   // off its block's grid: the q8 form refused late (and f16 holds none of it)
+        let cases: [([Float], String?)] = [(Self.q8Values(rows: m, columns: k, &rng), "q8"), (Self.halfValues(m * k, &rng), "f16"),
+                                          (randomFloats(m * k, &rng), "f32"), (lateF32, "f32"), (lateOffGrid, "f32")]
+        for (a, form) in cases {
+            let serial = PackedMatrix(a, rows: m, columns: k, transpose: true)
+            let threaded = PackedMatrix(a, rows: m, columns: k, transpose: true, parallelism: Parallelism(threads: 3))
+            #expect(serial.matrixVectorForm == form && threaded.matrixVectorForm == form)
+            #expect(bytes(serial.panels) == bytes(threaded.panels), "\(String(describing: form))")
+            #expect(slabBytes(serial.slabs) == slabBytes(threaded.slabs), "\(String(describing: form))")
+        }
+    }
+
     /// The vector q8Exact against its scalar definition, on blocks that are exact, perturbed by one ulp, scaled off
     /// the grid, all zero (of both signs), holding a value that rounds half-way, a NaN or an infinity.
     @Test func q8ExactMatchesItsScalarDefinition() {

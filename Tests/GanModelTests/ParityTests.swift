@@ -77,6 +77,23 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         }
     }
 
+    /// A model decoded and packed on 2 threads computes the same bits as one loaded on one.
+    @Test(arguments: shippedModels)
+    func loadingOnThreadsGivesTheSameGenerator(name: String) throws {
+        let f = try Fixture(model: models.appendingPathComponent("\(name).gguf"),
+                            expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
+        let threaded = try Generator(path: models.appendingPathComponent("\(name).gguf").path,
+                                     parallelism: Parallelism(threads: 2))
+        #expect(threaded.generate(f.inputs) == f.generator.generate(f.inputs))
+        // One image: the batch-1 forms of the weights (the slabs) as well.
+        let spec = f.generator.inputs
+        let one = GeneratorInputs(count: 1, z: Array(f.inputs.z.prefix(spec.zDimension)),
+                                  labels: Array(f.inputs.labels.prefix(1)),
+                                  categorical: Array(f.inputs.categorical.prefix(spec.categoricalSizes.count)),
+                                  continuous: Array(f.inputs.continuous.prefix(spec.continuousCount)))
+        #expect(threaded.generate(one) == f.generator.generate(one))
+    }
+
     @Test func profileNamesEveryStepAndCountsEveryMultiplyAdd() throws {
         let f = try Fixture(model: fixtures.appendingPathComponent("tiny-dcgan.gguf"),
                             expected: fixtures.appendingPathComponent("tiny-dcgan.expected.gguf"))
