@@ -69,13 +69,7 @@ public struct GGUFFile: Sendable {
 
     /// The tensor's values as f32 in stored order (row-major in PyTorch order), refusing NaN and ±Inf.
     public func floats(of tensor: GGUFTensorInfo) throws(GGUFError) -> [Float] {
-        let values = withRawBytes(of: tensor) { raw in
-            decodeTensor(raw, type: tensor.type, count: tensor.elementCount)
-        }
-        if let index = values.firstIndex(where: { !$0.isFinite }) {
-            throw .nonFiniteValue(tensor: tensor.name, index: index, bits: values[index].bitPattern)
-        }
-        return values
+        try floats(of: tensor) { count, body in body(0..<count) }
     }
 
     /// `floats(of:)`, decoded in parts: `split(n, body)` must call `body` on ranges that cover 0..<n once each, in

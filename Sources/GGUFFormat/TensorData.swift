@@ -5,16 +5,6 @@
 /// Q8_0 block: f16 scale d, then 32 int8 q; value = d × q.
 let q8BlockElements = 32
 
-/// `count` values of `type` from `raw`, which holds exactly the tensor's bytes.
-func decodeTensor(_ raw: UnsafeRawBufferPointer, type: GGUFTensorType, count: Int) -> [Float] {
-    precondition(count % type.blockSize == 0 && raw.count == count / type.blockSize * type.bytesPerBlock)
-    guard count > 0 else { return [] }
-    return [Float](unsafeUninitializedCapacity: count) { out, initialized in
-        decodeBlocks(raw, type: type, blocks: 0..<(count / type.blockSize), into: out.baseAddress!)
-        initialized = count
-    }
-}
-
 /// Blocks `blocks` of a tensor of `type` (a block is one value, or 32 for q8_0) from `raw`, the tensor's bytes, to
 /// `out`, which holds the whole tensor's values: block b's go to out[b · blockSize...].
 func decodeBlocks(_ raw: UnsafeRawBufferPointer, type: GGUFTensorType, blocks: Range<Int>,
