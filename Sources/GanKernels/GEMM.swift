@@ -315,46 +315,47 @@ private struct TiledProduct<Operands: TileOperands> {
                            panel: UnsafeMutablePointer<Float>, segments: UnsafeMutablePointer<UnsafePointer<Float>?>) {
         let j0 = q * panelWidth, width = operands.columns - j0
         operands.prepare(panel, groups: groups, from: j0, width: width)
-        let chains = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: thinColumns * panelColumnChains)
-        defer { chains.deallocate() }
-        var t = range.lowerBound
-        while t < range.upperBound {
-            let g = tiles[t].group
-            var end = t
-            while end < range.upperBound && tiles[end].group == g { end += 1 }
-            let count = operands.segments(panel, group: g, from: j0, width: width, into: segments)
-            let columns = operands.columns(group: g, from: j0, width: width)
-            let a = operands.weights(g), k = operands.depth(g), m = operands.rows(g)
-            // The group's tiles t..<end are consecutive 6-row panels of its A.
-            var p = t
-            while p < end {
-                let n = min(panelColumnChains, end - p), first = tiles[p].tile
-                for c in 0..<width {
-                    panelColumnSums(a + first * tileRows * k, k: k, count: n, segments: segments, depth: k / count,
-                                    offset: c, stride: panelWidth, into: chains + c * panelColumnChains)
+        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: thinColumns * panelColumnChains) { chains in
+            let chains = chains.baseAddress!
+            var t = range.lowerBound
+            while t < range.upperBound {
+                let g = tiles[t].group
+                var end = t
+                while end < range.upperBound && tiles[end].group == g { end += 1 }
+                let count = operands.segments(panel, group: g, from: j0, width: width, into: segments)
+                let columns = operands.columns(group: g, from: j0, width: width)
+                let a = operands.weights(g), k = operands.depth(g), m = operands.rows(g)
+                // The group's tiles t..<end are consecutive 6-row panels of its A.
+                var p = t
+                while p < end {
+                    let n = min(panelColumnChains, end - p), first = tiles[p].tile
+                    for c in 0..<width {
+                        panelColumnSums(a + first * tileRows * k, k: k, count: n, segments: segments, depth: k / count,
+                                        offset: c, stride: panelWidth, into: chains + c * panelColumnChains)
+                    }
+                    for i in 0..<n {
+                        // One epilogue for a panel's rows of each column (lanes 0-5), then each row's values stored.
+                        let row0 = (first + i) * tileRows, rows = min(tileRows, m - row0)
+                        var b = Vector(), factor: Vector? = scale == nil ? nil : Vector()
+                        for r in 0..<rows {
+                            b[r] = bias?[row0 + r] ?? 0
+                            if let scale { factor![r] = scale[row0 + r] }
+                        }
+                        var finished = (Vector(), Vector())
+                        finished.0 = epilogue(widened(chains[i]), scale: factor, bias: b, activation)
+                        if width == 2 {
+                            finished.1 = epilogue(widened(chains[panelColumnChains + i]), scale: factor, bias: b, activation)
+                        }
+                        for r in 0..<rows {
+                            var v = Vector(repeating: finished.0[r])
+                            v[1] = finished.1[r]
+                            operands.store(v, group: g, row: row0 + r, columns: columns, width: width)
+                        }
+                    }
+                    p += n
                 }
-                for i in 0..<n {
-                    // One epilogue for a panel's rows of each column (lanes 0-5), then each row's values stored.
-                    let row0 = (first + i) * tileRows, rows = min(tileRows, m - row0)
-                    var b = Vector(), factor: Vector? = scale == nil ? nil : Vector()
-                    for r in 0..<rows {
-                        b[r] = bias?[row0 + r] ?? 0
-                        if let scale { factor![r] = scale[row0 + r] }
-                    }
-                    var finished = (Vector(), Vector())
-                    finished.0 = epilogue(widened(chains[i]), scale: factor, bias: b, activation)
-                    if width == 2 {
-                        finished.1 = epilogue(widened(chains[panelColumnChains + i]), scale: factor, bias: b, activation)
-                    }
-                    for r in 0..<rows {
-                        var v = Vector(repeating: finished.0[r])
-                        v[1] = finished.1[r]
-                        operands.store(v, group: g, row: row0 + r, columns: columns, width: width)
-                    }
-                }
-                p += n
+                t = end
             }
-            t = end
         }
     }
 }

@@ -7,12 +7,15 @@ import GanKernels
 /// only one call uses a workspace at a time.
 final class Workspace: @unchecked Sendable {
     private(set) var buffers: [Int: UnsafeMutablePointer<Float>] = [:]
+    /// Per node, during a pass: the buffer a reshape that moves nothing made its output a view of, else nil.
+    var views: [UnsafeMutablePointer<Float>?]
     let scratch: UnsafeMutablePointer<Float>
     /// Images the buffers hold.
     let batch: Int
 
     init(graph: Graph, steps: [Step], batch: Int) {
         self.batch = batch
+        views = [UnsafeMutablePointer<Float>?](repeating: nil, count: graph.nodes.count)
         for step in steps {
             buffers[step.target] = .allocate(capacity: graph.nodes[step.target].elementCount * batch)
         }
@@ -71,8 +74,8 @@ extension Generator {
         // A reshape that moves nothing (one image, or the same spatial size) reads or makes its output a view of its
         // input: a copy would also pull a buffer written by several threads into one core's cache (batch 1, 2
         // threads: the 25 KB copy after a 28×28 model's linear layer took 5 µs of a 104 µs pass).
-        var views = [UnsafeMutablePointer<Float>?](repeating: nil, count: graph.nodes.count)
-        func buffer(_ node: Int) -> UnsafeMutablePointer<Float> { views[node] ?? workspace.buffers[node]! }
+        for i in workspace.views.indices { workspace.views[i] = nil }
+        func buffer(_ node: Int) -> UnsafeMutablePointer<Float> { workspace.views[node] ?? workspace.buffers[node]! }
         for (stepIndex, step) in steps.enumerated() {
             defer { lap(stepIndex) }
             let y = workspace.buffers[step.target]!
@@ -121,7 +124,7 @@ extension Generator {
             case .reshape(let from, let to):
                 let (c1, s1) = channelsAndSpatial(from), (c2, s2) = channelsAndSpatial(to)
                 if !reshapeMovesData(spatial: s1, spatial: s2, batch: n) {
-                    views[step.target] = x!
+                    workspace.views[step.target] = x!
                     continue
                 }
                 reshapeChannelMajor(x: x!, channels: c1, spatial: s1, y: y, channels: c2, spatial: s2, batch: n,
