@@ -127,27 +127,28 @@ private func slabSumsF32(_ slabs: UnsafePointer<Float>, k: Int, count: Int, x: U
 /// Rows 6·tiles of every column of C, over A's packed panels, for layers without slabs: eight panels at a time
 /// (`panelColumnSums`, GEMM.swift), each k's six values of a panel one 8-wide vector.
 private func gemvPanels(_ p: NarrowProduct, _ packed: UnsafePointer<Float>, tiles: Range<Int>) {
-    let chains = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: panelColumnChains)
-    defer { chains.deallocate() }
-    for j in 0..<p.n {
-        var column: UnsafePointer<Float>? = p.b + j
-        var t = tiles.lowerBound
-        while t < tiles.upperBound {
-            let count = min(panelColumnChains, tiles.upperBound - t)
-            panelColumnSums(packed + t * tileRows * p.k, k: p.k, count: count, segments: &column, depth: p.k, offset: 0,
-                            stride: p.ldb, into: chains)
-            for i in 0..<count {
-                let m0 = (t + i) * tileRows, rows = min(tileRows, p.m - m0)
-                var sum = Vector(), bias = Vector(), factor: Vector? = p.scale == nil ? nil : Vector()
-                for r in 0..<rows {
-                    sum[r] = chains[i][r]
-                    bias[r] = p.bias?[m0 + r] ?? 0
-                    if let scale = p.scale { factor![r] = scale[m0 + r] }
+    withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: panelColumnChains) { chains in
+        let chains = chains.baseAddress!
+        for j in 0..<p.n {
+            var column: UnsafePointer<Float>? = p.b + j
+            var t = tiles.lowerBound
+            while t < tiles.upperBound {
+                let count = min(panelColumnChains, tiles.upperBound - t)
+                panelColumnSums(packed + t * tileRows * p.k, k: p.k, count: count, segments: &column, depth: p.k,
+                                offset: 0, stride: p.ldb, into: chains)
+                for i in 0..<count {
+                    let m0 = (t + i) * tileRows, rows = min(tileRows, p.m - m0)
+                    var sum = Vector(), bias = Vector(), factor: Vector? = p.scale == nil ? nil : Vector()
+                    for r in 0..<rows {
+                        sum[r] = chains[i][r]
+                        bias[r] = p.bias?[m0 + r] ?? 0
+                        if let scale = p.scale { factor![r] = scale[m0 + r] }
+                    }
+                    let out = epilogue(sum, scale: factor, bias: bias, p.activation)
+                    for r in 0..<rows { p.c[(m0 + r) * p.ldc + j] = out[r] }
                 }
-                let out = epilogue(sum, scale: factor, bias: bias, p.activation)
-                for r in 0..<rows { p.c[(m0 + r) * p.ldc + j] = out[r] }
+                t += count
             }
-            t += count
         }
     }
 }

@@ -29,6 +29,8 @@ public struct TransposedConvolution: Sendable {
     /// For subPixel, per phase g = (py, px) = (g / s, g mod s): A_g (Cout, taps·Cin), column t·Cin + ci =
     /// W[ci, :, ky_t, kx_t].
     let phaseWeights: [PackedMatrix]
+    /// Each phase's packed panels, for the sub-pixel operands (they live as long as `phaseWeights`).
+    private let phasePanels: PinnedBuffer<UnsafePointer<Float>>
     /// Phase g's taps are tapStart[g]..<tapStart[g+1]; tap t reads the input shifted by (dy[t], dx[t]). Pinned, as
     /// the tables below, so that the sub-pixel operands hold plain pointers to them.
     private let tapStart: PinnedBuffer<Int>, dy: PinnedBuffer<Int>, dx: PinnedBuffer<Int>
@@ -64,7 +66,7 @@ public struct TransposedConvolution: Sendable {
                      "the few-channel way needs kernel 4, stride 2, padding 1 and 1-3 output channels")
         self.method = chosen
         if chosen == .fewChannels {
-            (directWeights, columnWeights, phaseWeights) = (weight, nil, [])
+            (directWeights, columnWeights, phaseWeights, phasePanels) = (weight, nil, [], PinnedBuffer([]))
             (tapStart, dy, dx, slot, slotDy, slotDx) = (Self.noTable, Self.noTable, Self.noTable, Self.noTable,
                                                         Self.noTable, Self.noTable)
             return
@@ -74,7 +76,7 @@ public struct TransposedConvolution: Sendable {
             columnWeights = PackedMatrix(packConvTransposeWeight(weight, inChannels: inChannels, outChannels: outChannels,
                                                                  kernel: kernel),
                                          rows: outChannels * kernel * kernel, columns: inChannels)
-            phaseWeights = []
+            (phaseWeights, phasePanels) = ([], PinnedBuffer([]))
             (tapStart, dy, dx, slot, slotDy, slotDx) = (Self.noTable, Self.noTable, Self.noTable, Self.noTable,
                                                         Self.noTable, Self.noTable)
             return
@@ -107,6 +109,7 @@ public struct TransposedConvolution: Sendable {
             }
         }
         self.phaseWeights = phaseWeights
+        phasePanels = PinnedBuffer(phaseWeights.map { UnsafePointer($0.panels.pointer) })
         (self.tapStart, self.dy, self.dx) = (PinnedBuffer(tapStart), PinnedBuffer(dy), PinnedBuffer(dx))
         var slot: [Int] = [], slotDy: [Int] = [], slotDx: [Int] = []
         for t in dy.indices {
@@ -173,19 +176,16 @@ public struct TransposedConvolution: Sendable {
             }
             x = UnsafePointer(scratch)
         }
-        let weights = phaseWeights.map { UnsafePointer($0.panels.pointer) }
         withExtendedLifetime(self) {
-            weights.withUnsafeBufferPointer { weights in
-                let operands = SubPixelProduct(
-                    x: x, y: y, inChannels: inChannels, outChannels: outChannels, stride: stride,
-                    height: g.inHeight, width: g.inWidth, outHeight: g.transposedOutHeight,
-                    outWidth: g.transposedOutWidth, columns: columns, rowStride: rowStride,
-                    planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: weights.count,
-                    tapStart: tapStart.pointer, dy: dy.pointer, dx: dx.pointer, slot: slot.pointer,
-                    slots: slotDy.count, slotDy: slotDy.pointer, slotDx: slotDx.pointer,
-                    phaseWeights: weights.baseAddress!, maskedLoads: parallelism.tiles == .avx512)
-                gemm(operands, bias: bias, activation: activation, parallelism: parallelism)
-            }
+            let operands = SubPixelProduct(
+                x: x, y: y, inChannels: inChannels, outChannels: outChannels, stride: stride,
+                height: g.inHeight, width: g.inWidth, outHeight: g.transposedOutHeight,
+                outWidth: g.transposedOutWidth, columns: columns, rowStride: rowStride,
+                planeStride: g.batch * g.transposedOutHeight * g.transposedOutWidth, groups: phasePanels.count,
+                tapStart: tapStart.pointer, dy: dy.pointer, dx: dx.pointer, slot: slot.pointer,
+                slots: slotDy.count, slotDy: slotDy.pointer, slotDx: slotDx.pointer,
+                phaseWeights: phasePanels.pointer, maskedLoads: parallelism.tiles == .avx512)
+            gemm(operands, bias: bias, activation: activation, parallelism: parallelism)
         }
     }
 }
@@ -210,7 +210,7 @@ private struct SubPixelProduct: TileOperands {
     let slot: UnsafePointer<Int>         // per tap: its shift among the `slots` distinct ones
     let slots: Int
     let slotDy: UnsafePointer<Int>, slotDx: UnsafePointer<Int>   // per slot
-    let phaseWeights: UnsafePointer<UnsafePointer<Float>>
+    let phaseWeights: UnsafeMutablePointer<UnsafePointer<Float>>
     /// AVX-512: gather with masked loads (CKernels) rather than Swift SIMD: the same values, fewer instructions.
     let maskedLoads: Bool
 
