@@ -56,7 +56,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "GGUFFormatTests", dependencies: ["GGUFFormat"]),
-        .testTarget(name: "GanKernelsTests", dependencies: ["GanKernels"], swiftSettings: cpuFlags),
+        .testTarget(name: "GanKernelsTests", dependencies: ["GanKernels", "GGUFFormat"], swiftSettings: cpuFlags),
         .testTarget(name: "GanModelTests", dependencies: ["GanModel", "GGUFFormat", "GanKernels"]),
         .testTarget(name: "GanLatentTests", dependencies: ["GanLatent"]),
         .testTarget(name: "GanImageTests", dependencies: ["GanImage"]),

@@ -12,6 +12,7 @@ import os
 import sys
 
 import numpy as np
+import gguf
 import torch
 from torch import nn
 
@@ -219,6 +220,62 @@ def write_rng(path: str) -> None:
         fh.write("\n".join(lines) + "\n")
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# conv-transpose2d: random ConvTranspose2d layers within the limits a model file may declare (kernel 1-5 here,
+# stride 1-8, padding 0..k-1, output padding 0..s-1), inputs down to 1x1, channel counts on both sides of the
+# fast paths' thresholds. Tensors per case i, in PyTorch's layouts: case.i.geometry (Cin, Cout, k, s, p, op, B, H, W),
+# case.i.x (B, Cin, H, W), case.i.weight (Cin, Cout, k, k), case.i.bias (Cout), case.i.y (B, Cout, Ho, Wo).
+CONV_TRANSPOSE_CASES = 160
+
+
+def conv_transpose_geometries(rs: np.random.RandomState) -> list[tuple]:
+    cases = []
+    # Shapes the fast paths take (k4 s2 p1 to 1-3 or >= 8 channels; k + op - 2p == s), at 1-pixel-high inputs.
+    for cout in (1, 3, 8, 12):
+        cases.append((3, cout, 4, 2, 1, 0, 2, 1, 1))
+        cases.append((4, cout, 4, 2, 1, 0, 1, 1, 3))
+        cases.append((5, cout, 3, 2, 1, 1, 2, 1, 2))
+    while len(cases) < CONV_TRANSPOSE_CASES:
+        k = int(rs.randint(1, 6))
+        s = int(rs.choice([1, 1, 2, 2, 2, 3, 4, 8]))
+        p = int(rs.randint(0, k))
+        op = int(rs.randint(0, s))
+        h, w = int(rs.randint(1, 6)), int(rs.randint(1, 6))
+        ho, wo = (h - 1) * s - 2 * p + k + op, (w - 1) * s - 2 * p + k + op
+        if ho < 1 or wo < 1:
+            continue
+        cin = int(rs.randint(1, 10))
+        cout = int(rs.choice([1, 2, 3, 5, 8, 9, 16]))
+        b = int(rs.randint(1, 4))
+        if cout * b * ho * wo > 2_000:  # keeps the file small
+            continue
+        cases.append((cin, cout, k, s, p, op, b, h, w))
+    return cases
+
+
+def make_conv_transpose_cases(outdir: str) -> str:
+    rs = np.random.RandomState(2017)
+    path = os.path.join(outdir, "conv-transpose2d.expected.gguf")
+    w = gguf.GGUFWriter(path, "gansynth-fixture")
+    w.add_string("general.name", "conv_transpose2d parity cases")
+    w.add_string("general.description", "torch.nn.functional.conv_transpose2d on random layers and inputs")
+    geometries = conv_transpose_geometries(rs)
+    for i, (cin, cout, k, s, p, op, b, h, wd) in enumerate(geometries):
+        x = rnd(rs, (b, cin, h, wd), 1.0)
+        weight = rnd(rs, (cin, cout, k, k), 0.5)
+        bias = rnd(rs, (cout,), 0.5)
+        y = torch.nn.functional.conv_transpose2d(torch.from_numpy(x), torch.from_numpy(weight), torch.from_numpy(bias),
+                                                 stride=s, padding=p, output_padding=op).numpy()
+        w.add_tensor(f"case.{i}.geometry", np.array([cin, cout, k, s, p, op, b, h, wd], dtype=np.float32))
+        for name, v in (("x", x), ("weight", weight), ("bias", bias), ("y", y)):
+            w.add_tensor(f"case.{i}.{name}", np.ascontiguousarray(v, dtype=np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return f"conv-transpose2d: {len(geometries)} cases, {os.path.getsize(path)} B"
+
+
 def verify(outdir: str, name: str) -> str:
     model = os.path.join(outdir, name + ".gguf")
     fx = os.path.join(outdir, name + ".expected.gguf")
@@ -248,6 +305,7 @@ def main(argv=None) -> None:
     write_rng(os.path.join(args.out, "rng.txt"))
     for n in names:
         print(verify(args.out, n))
+    print(make_conv_transpose_cases(args.out))
     print("wrote", os.path.join(args.out, "rng.txt"))
 
 

@@ -59,8 +59,8 @@ public struct TransposedConvolution: Sendable {
         self.stride = stride; self.padding = padding; self.outputPadding = outputPadding
         let chosen = method ?? Self.method(inChannels: inChannels, outChannels: outChannels, kernel: kernel,
                                            stride: stride, padding: padding, outputPadding: outputPadding)
-        precondition(chosen != .subPixel || kernel + outputPadding - 2 * padding == stride,
-                     "sub-pixel transposed convolution needs k + outputPadding - 2·padding == stride")
+        precondition(chosen != .subPixel || (kernel + outputPadding - 2 * padding == stride && kernel >= stride),
+                     "sub-pixel transposed convolution needs k + outputPadding - 2·padding == stride and k ≥ stride")
         precondition(chosen != .fewChannels || Self.fewChannelsFits(outChannels: outChannels, kernel: kernel, stride: stride,
                                                                     padding: padding, outputPadding: outputPadding),
                      "the few-channel way needs kernel 4, stride 2, padding 1 and 1-3 output channels")
@@ -444,12 +444,13 @@ private func scatterColumns(_ g: ConvGeometry, cols: UnsafePointer<Float>, ldc: 
             let dst = plane + b * ho * wo
             dst.update(repeating: 0, count: ho * wo)
             for ky in 0..<k {
-                // Input rows iy whose tap ky lands inside the output: 0 ≤ iy·s − p + ky < ho.
-                let iyLow = max(0, (g.padding - ky + g.stride - 1) / g.stride)
-                let iyHigh = min(hi, (ho - 1 + g.padding - ky) / g.stride + 1)
+                // Input rows iy whose tap ky lands inside the output: 0 ≤ iy·s − p + ky < ho. Floor division: a
+                // negative numerator truncated toward zero would admit row 0 and write it past the plane.
+                let iyLow = max(0, ceilingDivision(g.padding - ky, g.stride))
+                let iyHigh = min(hi, floorDivision(ho - 1 + g.padding - ky, g.stride) + 1)
                 for kx in 0..<k {
-                    let ixLow = max(0, (g.padding - kx + g.stride - 1) / g.stride)
-                    let ixHigh = min(wi, (wo - 1 + g.padding - kx) / g.stride + 1)
+                    let ixLow = max(0, ceilingDivision(g.padding - kx, g.stride))
+                    let ixHigh = min(wi, floorDivision(wo - 1 + g.padding - kx, g.stride) + 1)
                     guard iyLow < iyHigh, ixLow < ixHigh else { continue }
                     let src = cols + ((co * k + ky) * k + kx) * ldc + b * hi * wi
                     for iy in iyLow..<iyHigh {
@@ -467,6 +468,12 @@ private func scatterColumns(_ g: ConvGeometry, cols: UnsafePointer<Float>, ldc: 
         }
     }
 }
+
+/// ⌊a / b⌋ for b > 0, whatever the sign of a.
+func floorDivision(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+/// ⌈a / b⌉ for b > 0, whatever the sign of a.
+func ceilingDivision(_ a: Int, _ b: Int) -> Int { -floorDivision(-a, b) }
 
 // MARK: - Reference
 

@@ -219,6 +219,13 @@ struct Weights {
                 } catch { throw .container(error) }
                 parameterCount += info.elementCount
             }
+            if case .batchNorm(let eps) = node.op, let variance = tensors[node.tensorName("running_var")] {
+                // A negative variance, or one that eps does not lift above 0, makes every image NaN or Inf.
+                for (c, v) in variance.enumerated() where !(v >= 0 && Double(v) + Double(eps) > 0) {
+                    throw .badTensorValue(name: node.tensorName("running_var"), index: c, value: v,
+                                          reason: "a variance must be ≥ 0 and variance + eps (\(eps)) > 0")
+                }
+            }
         }
         for t in file.tensors where !expected.contains(t.name) { throw .unusedTensor(name: t.name) }
     }

@@ -17,6 +17,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingTensor(name: String, node: Int, op: String)
     case tensorShape(name: String, expected: [Int], found: [Int])
     case unusedTensor(name: String)
+    case badTensorValue(name: String, index: Int, value: Float, reason: String)
     case outputShape(expected: [Int], found: [Int])
     case activationTooLarge(node: Int, elements: Int, limit: Int)
     case workspaceTooLarge(bytesPerImage: Int, limit: Int)
@@ -47,6 +48,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "tensor '\(name)' has shape \(found), the graph needs \(expected)"
         case .unusedTensor(let name):
             return "tensor '\(name)' is not used by the graph"
+        case .badTensorValue(let name, let index, let value, let reason):
+            return "tensor '\(name)' element \(index) is \(value): \(reason)"
         case .outputShape(let expected, let found):
             return "the graph's last node makes \(found) per image, but gansynth.output.* declares \(expected)"
         case .activationTooLarge(let node, let elements, let limit):

@@ -26,7 +26,10 @@ func validateSeed(_ seed: Int64) throws {
 }
 
 func validateTruncation(_ t: Double?) throws {
-    if let t, !(t.isFinite && t > 0) { throw ValidationError("--truncation must be a positive number, got \(t)") }
+    // Below 0.01 a draw falls inside ±t less than once in 125 tries: tiny values would spin for minutes.
+    if let t, !(t.isFinite && t >= minimumTruncation) {
+        throw ValidationError("--truncation must be a number ≥ \(minimumTruncation), got \(t)")
+    }
 }
 
 func validateQuality(_ quality: Int) throws {

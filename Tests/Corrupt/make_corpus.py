@@ -905,6 +905,30 @@ def _():
 
 # ---------------------------------------------------------------------------------------------------------
 
+
+def batch_norm_model(variance, eps=None):
+    """Node 3 a batch norm over the 3 channels, with running variances `variance`."""
+    m = base().set("gansynth.node.3.op", v_str("batch_norm"))
+    if eps is not None:
+        m.set("gansynth.node.3.eps", v_f32(eps))
+    for name, values in (("weight", [1, 1, 1]), ("bias", [0, 0, 0]), ("running_mean", [0, 0, 0]),
+                         ("running_var", variance)):
+        m.tensors.append(Tensor(f"node.3.{name}", [3], f32_bytes(np.array(values, dtype=np.float32))))
+    return m
+
+
+@case("batch-norm-negative-variance", "node.3.running_var element 1 is -0.5",
+      "tensor 'node.3.running_var' element 1 is -0.5: a variance must be ≥ 0")
+def _():
+    return batch_norm_model([1.0, -0.5, 1.0]).to_bytes()
+
+
+@case("batch-norm-zero-variance-eps-0", "node.3.running_var element 2 is 0 and eps is 0",
+      "tensor 'node.3.running_var' element 2 is 0.0: a variance must be ≥ 0 and variance + eps (0.0) > 0")
+def _():
+    return batch_norm_model([1.0, 2.0, 0.0], eps=0.0).to_bytes()
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):

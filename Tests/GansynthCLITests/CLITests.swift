@@ -151,6 +151,9 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         (["sample", "--n", "65536", "--scale", "32", "x.png"], 64, "limit"),
         (["sample", "--threads", "0", "x.png"], 64, "threads"),
         (["sample", "--truncation", "-1", "x.png"], 64, "truncation"),
+        // Tiny truncations once redrew for minutes (1e-9) or forever (1e-300).
+        (["sample", "--truncation", "1e-300", "x.png"], 64, "≥ 0.01"),
+        (["generate", "--truncation", "0.009", "--n", "1", "x.dir"], 64, "≥ 0.01"),
         (["info", "nope"], 66, "nope"),
         (["frobnicate"], 64, "frobnicate"),
     ]
