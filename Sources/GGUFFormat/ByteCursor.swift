@@ -3,14 +3,28 @@
 // hence loadUnaligned + T(littleEndian:); nothing here knows the GGUF layout itself (see GGUFReader.swift).
 
 struct ByteCursor {
-    let bytes: [UInt8]
+    /// The file's first bytes: all of it when parsing from memory, as much as has been read when parsing a file.
+    private(set) var bytes: [UInt8]
+    /// The whole file's size; lengths are checked against this, not against what has been read so far.
+    let size: Int
+    private let file: OpenFile?
     private(set) var offset = 0
 
     init(_ bytes: [UInt8]) {
-        self.bytes = bytes
+        (self.bytes, size, file) = (bytes, bytes.count, nil)
     }
 
-    var remaining: Int { bytes.count - offset }
+    /// Reads `file` as far as the parse goes: a header of a few KiB costs a few KiB of reading, whatever the
+    /// file's size.
+    init(_ file: OpenFile) throws(GGUFError) {
+        self.file = file
+        size = file.size
+        bytes = try file.read(0..<min(file.size, Self.firstRead))
+    }
+
+    private static let firstRead = 64 << 10
+
+    var remaining: Int { size - offset }
 
     /// Claims the next `count` bytes. `what` is only built when the read fails.
     mutating func take(_ count: Int, reading what: @autoclosure () -> String) throws(GGUFError) -> Range<Int> {
@@ -18,6 +32,11 @@ struct ByteCursor {
             throw .truncated(reading: what(), offset: offset, needed: count, remaining: remaining)
         }
         let range = offset..<(offset + count)
+        if range.upperBound > bytes.count, let file {
+            // At least double what is held, so a header of many small fields costs few reads.
+            let end = min(size, max(range.upperBound, 2 * bytes.count))
+            bytes += try file.read(bytes.count..<end)
+        }
         offset += count
         return range
     }
@@ -68,7 +87,7 @@ struct ByteCursor {
     }
 
     mutating func seek(to newOffset: Int) {
-        precondition(newOffset >= 0 && newOffset <= bytes.count, "seek to \(newOffset) outside the file")
+        precondition(newOffset >= 0 && newOffset <= size, "seek to \(newOffset) outside the file")
         offset = newOffset
     }
 }

@@ -1,5 +1,6 @@
-// Reads a whole file into memory with POSIX calls; the only file in GGUFFormat that imports the C library.
-// It refuses what a model file can never be (directories, devices, FIFOs, anything over 4 GiB) before reading.
+// Reads model files with POSIX calls; the only file in GGUFFormat that imports the C library. It refuses what a
+// model file can never be (directories, devices, FIFOs, anything over 4 GiB) before reading, and reads in ranges,
+// so the header is checked before the tensor data is read.
 
 #if canImport(Glibc)
 import Glibc
@@ -12,46 +13,59 @@ import Darwin
 /// gansynth's models are megabytes; the cap keeps a mistaken path from filling memory.
 let maxFileBytes: UInt64 = 4 << 30
 
-func readWholeFile(path: String) throws(GGUFError) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-        let code = errno
-        if code == ENOENT { throw .fileNotFound(path: path) }
-        throw .ioFailure(path: path, operation: "open", message: errorMessage(code))
-    }
-    defer { close(fd) }
+/// A regular file open for reading, of a size fixed when it was opened.
+final class OpenFile {
+    let path: String
+    let size: Int
+    private let fd: Int32
 
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-        throw .ioFailure(path: path, operation: "fstat", message: errorMessage(errno))
-    }
-    let kind = info.st_mode & S_IFMT
-    guard kind == S_IFREG else { throw .notARegularFile(path: path, kind: fileKindName(kind)) }
-    let size = UInt64(info.st_size)
-    guard size <= maxFileBytes else { throw .fileTooLarge(path: path, size: size, limit: maxFileBytes) }
-
-    let count = Int(size)
-    var failure: GGUFError?
-    let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-        var filled = 0
-        while filled < count {
-            let n = read(fd, buffer.baseAddress! + filled, count - filled)
-            if n > 0 {
-                filled += n
-            } else if n == 0 {
-                // The file shrank between fstat and read.
-                failure = .ioFailure(
-                    path: path, operation: "read", message: "file ended after \(filled) of \(count) bytes")
-                break
-            } else if errno != EINTR {
-                failure = .ioFailure(path: path, operation: "read", message: errorMessage(errno))
-                break
-            }
+    init(path: String) throws(GGUFError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT { throw .fileNotFound(path: path) }
+            throw .ioFailure(path: path, operation: "open", message: errorMessage(code))
         }
-        initialized = filled
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw .ioFailure(path: path, operation: "fstat", message: errorMessage(code))
+        }
+        let kind = info.st_mode & S_IFMT
+        guard kind == S_IFREG else { close(fd); throw .notARegularFile(path: path, kind: fileKindName(kind)) }
+        let size = UInt64(info.st_size)
+        guard size <= maxFileBytes else { close(fd); throw .fileTooLarge(path: path, size: size, limit: maxFileBytes) }
+        (self.path, self.size, self.fd) = (path, Int(size), fd)
     }
-    if let failure { throw failure }
-    return bytes
+
+    deinit { close(fd) }
+
+    /// Bytes `range` of the file; `range` lies within `size`.
+    func read(_ range: Range<Int>) throws(GGUFError) -> [UInt8] {
+        precondition(range.lowerBound >= 0 && range.upperBound <= size)
+        var failure: GGUFError?
+        let count = range.count
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var filled = 0
+            while filled < count {
+                let n = pread(fd, buffer.baseAddress! + filled, count - filled, off_t(range.lowerBound + filled))
+                if n > 0 {
+                    filled += n
+                } else if n == 0 {
+                    failure = .ioFailure(path: path, operation: "read",
+                                         message: "file ended after \(range.lowerBound + filled) of \(size) bytes")
+                    break
+                } else if errno != EINTR {
+                    failure = .ioFailure(path: path, operation: "read", message: errorMessage(errno))
+                    break
+                }
+            }
+            initialized = filled
+        }
+        if let failure { throw failure }
+        return bytes
+    }
 }
 
 private func errorMessage(_ code: Int32) -> String {

@@ -1,6 +1,7 @@
-// A validated GGUF file held in memory: metadata and tensor infos in file order with O(1) lookup by name, and
-// zero-copy access to each tensor's bytes. Construction is the only place validation happens (GGUFReader.swift);
-// once a GGUFFile exists every tensor's bytes are known to lie inside `bytes`.
+// A validated GGUF file: metadata and tensor infos in file order with O(1) lookup by name, and zero-copy access to
+// each tensor's bytes. Construction is the only place validation happens (GGUFReader.swift); once a GGUFFile
+// exists every tensor's bytes are known to lie inside the file. `header(path:)` reads only the header and tensor
+// table, so a file that is not wanted is refused without reading its data; `withData()` then reads the rest.
 
 public struct GGUFFile: Sendable {
     public let version: UInt32
@@ -12,14 +13,24 @@ public struct GGUFFile: Sendable {
     /// Start of the data section (D in the layout); tensor offsets count from here.
     public let dataOffset: Int
 
+    /// The whole file, or (from `header(path:)`) its first bytes, through the tensor table at least.
     let bytes: [UInt8]
+    /// The file's size in bytes.
+    public let byteCount: Int
+    /// Where a header-only file came from, for `withData()`.
+    private let path: String?
     private let keyIndex: [String: Int]
     private let tensorIndex: [String: Int]
 
+    /// Whether the tensor data is in memory (false for `header(path:)`).
+    public var hasTensorData: Bool { bytes.count == byteCount }
+
     init(
         version: UInt32, alignment: Int, metadata: [(key: String, value: GGUFValue)], keyIndex: [String: Int],
-        tensors: [GGUFTensorInfo], dataOffset: Int, bytes: [UInt8]
+        tensors: [GGUFTensorInfo], dataOffset: Int, size: Int, bytes: [UInt8], path: String?
     ) {
+        self.byteCount = size
+        self.path = path
         self.version = version
         self.alignment = alignment
         self.metadata = metadata
@@ -39,11 +50,25 @@ public struct GGUFFile: Sendable {
     }
 
     public init(path: String) throws(GGUFError) {
-        try self.init(bytes: try readWholeFile(path: path))
+        self = try GGUFFile.header(path: path).withData()
     }
 
-    /// The file's size in bytes.
-    public var byteCount: Int { bytes.count }
+    /// The header and tensor table only, validated (tensor extents against the file's size); no tensor data read.
+    public static func header(path: String) throws(GGUFError) -> GGUFFile {
+        try GGUFReader.parseHeader(try OpenFile(path: path))
+    }
+
+    /// This file with its tensor data read; the file must still have the size and first bytes it had.
+    public func withData() throws(GGUFError) -> GGUFFile {
+        guard !hasTensorData, let path else { return self }
+        let file = try OpenFile(path: path)
+        let all = try file.read(0..<file.size)
+        guard all.count == byteCount, all.prefix(bytes.count).elementsEqual(bytes) else {
+            throw .ioFailure(path: path, operation: "read", message: "the file changed while it was being read")
+        }
+        return GGUFFile(version: version, alignment: alignment, metadata: metadata, keyIndex: keyIndex,
+                        tensors: tensors, dataOffset: dataOffset, size: byteCount, bytes: all, path: path)
+    }
 
     public subscript(key: String) -> GGUFValue? {
         keyIndex[key].map { metadata[$0].value }
@@ -59,6 +84,7 @@ public struct GGUFFile: Sendable {
     ) rethrows -> R {
         let start = dataOffset + tensor.offset
         // Infos from this file always pass; this stops one from another file reading out of bounds.
+        precondition(hasTensorData, "GGUFFile.header(path:) holds no tensor data: call withData() first")
         precondition(
             tensor.offset >= 0 && tensor.byteCount >= 0 && start <= bytes.count - tensor.byteCount,
             "tensor '\(tensor.name)' does not lie inside this \(bytes.count)-byte file")

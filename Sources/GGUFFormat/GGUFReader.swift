@@ -1,6 +1,6 @@
 // Parses and validates a GGUF v3 container the way ggml's gguf.cpp does, in the same order, so a file this
 // accepts loads in ggml and gguf-py too. It does not read tensor values (TensorData.swift) or interpret any
-// key (gansynth.* belongs to GanModel). Spec: ggml docs/gguf.md; summary in design/architecture.md.
+// key (gansynth.* belongs to GanModel). Spec: ggml docs/gguf.md; the byte layout below.
 //
 // Byte layout, all integers little-endian, no implicit padding:
 //
@@ -20,13 +20,22 @@
 
 enum GGUFReader {
     static func parse(_ bytes: [UInt8]) throws(GGUFError) -> GGUFFile {
-        // Magic first, so a short file that is not GGUF at all is reported as such.
-        if bytes.count >= 4, !bytes[0..<4].elementsEqual(GGUFLayout.magic) {
-            throw .badMagic(found: Array(bytes[0..<4]))
-        }
-        guard bytes.count >= GGUFLayout.headerSize else { throw .fileTooSmall(size: bytes.count) }
-
         var cursor = ByteCursor(bytes)
+        return try parse(&cursor, path: nil)
+    }
+
+    /// The header and tensor table of `file`, read no further than they go.
+    static func parseHeader(_ file: OpenFile) throws(GGUFError) -> GGUFFile {
+        var cursor = try ByteCursor(file)
+        return try parse(&cursor, path: file.path)
+    }
+
+    private static func parse(_ cursor: inout ByteCursor, path: String?) throws(GGUFError) -> GGUFFile {
+        // Magic first, so a short file that is not GGUF at all is reported as such.
+        let head = cursor.bytes.prefix(4)
+        if head.count == 4, !head.elementsEqual(GGUFLayout.magic) { throw .badMagic(found: Array(head)) }
+        guard cursor.size >= GGUFLayout.headerSize else { throw .fileTooSmall(size: cursor.size) }
+
         _ = try cursor.take(4, reading: "the magic")
         let version = try cursor.read(UInt32.self, "the version")
         try checkVersion(version)
@@ -50,11 +59,11 @@ enum GGUFReader {
 
         // ggml seeks to the aligned data start only when there are tensors; with none, D is where infos end.
         let dataOffset = pending.isEmpty ? cursor.offset : GGUFLayout.align(cursor.offset, to: alignment)
-        let tensors = try placeTensors(pending, dataOffset: dataOffset, fileSize: bytes.count)
+        let tensors = try placeTensors(pending, dataOffset: dataOffset, fileSize: cursor.size)
 
         return GGUFFile(
             version: version, alignment: alignment, metadata: metadata, keyIndex: keyIndex,
-            tensors: tensors, dataOffset: dataOffset, bytes: bytes)
+            tensors: tensors, dataOffset: dataOffset, size: cursor.size, bytes: cursor.bytes, path: path)
     }
 
     private static func checkVersion(_ version: UInt32) throws(GGUFError) {

@@ -45,24 +45,34 @@ public final class Generator: Sendable {
 
     /// `parallelism`: the threads that decode and pack the weights (the same generator whatever their number).
     public convenience init(path: String, parallelism: Parallelism = .serial) throws(ModelError) {
+        // The metadata and graph are checked from the header alone, so that another program's GGUF (an LLM's,
+        // gigabytes) or a broken graph is refused before any tensor data is read.
+        let header: GGUFFile
+        do { header = try GGUFFile.header(path: path) } catch { throw .container(error) }
+        try Weights.checkTensorTable(header, graph: try Self.describe(header).graph)
         let file: GGUFFile
-        do { file = try GGUFFile(path: path) } catch { throw .container(error) }
+        do { file = try header.withData() } catch { throw .container(error) }
         try self.init(file: file, parallelism: parallelism)
     }
 
-    public init(file: GGUFFile, parallelism: Parallelism = .serial) throws(ModelError) {
+    /// The model's card, inputs, output and graph, from metadata alone.
+    private static func describe(_ file: GGUFFile) throws(ModelError)
+        -> (card: ModelCard, inputs: InputSpec, output: OutputSpec, graph: Graph) {
         let m = Metadata(file: file)
         let arch = file["general.architecture"]?.stringValue
         guard arch == "gansynth" else { throw .notAGenerator(architecture: arch) }
         let version = try m.int("gansynth.format_version", in: 0...Int(Int32.max))
         guard version == 1 else { throw .unsupportedFormatVersion(version) }
-        card = try ModelCard(m)
-        inputs = try InputSpec(m)
-        output = try OutputSpec(m)
-        graph = try Graph(m, inputs: inputs)
+        let card = try ModelCard(m), inputs = try InputSpec(m), output = try OutputSpec(m)
+        let graph = try Graph(m, inputs: inputs)
         guard graph.output.shape == output.shape else {
             throw .outputShape(expected: output.shape, found: graph.output.shape)
         }
+        return (card, inputs, output, graph)
+    }
+
+    public init(file: GGUFFile, parallelism: Parallelism = .serial) throws(ModelError) {
+        (card, inputs, output, graph) = try Self.describe(file)
         let weights = try Weights(file: file, graph: graph, parallelism: parallelism)
         parameterCount = weights.parameterCount
         steps = try Planner(graph: graph, weights: consume weights, parallelism: parallelism).steps
@@ -200,7 +210,9 @@ struct Weights {
     var tensors: [String: [Float]] = [:]
     var parameterCount = 0
 
-    init(file: GGUFFile, graph: Graph, parallelism: Parallelism = .serial) throws(ModelError) {
+    /// Every tensor the graph needs is in the table with its shape, and the table holds no other: checked from
+    /// the header, before any data is read.
+    static func checkTensorTable(_ file: GGUFFile, graph: Graph) throws(ModelError) {
         var expected = Set<String>()
         for node in graph.nodes {
             for t in node.tensors {
@@ -211,6 +223,17 @@ struct Weights {
                     throw .missingTensor(name: name, node: node.index, op: node.op.name)
                 }
                 guard info.shape == t.shape else { throw .tensorShape(name: name, expected: t.shape, found: info.shape) }
+            }
+        }
+        for t in file.tensors where !expected.contains(t.name) { throw .unusedTensor(name: t.name) }
+    }
+
+    init(file: GGUFFile, graph: Graph, parallelism: Parallelism = .serial) throws(ModelError) {
+        try Self.checkTensorTable(file, graph: graph)
+        for node in graph.nodes {
+            for t in node.tensors {
+                let name = node.tensorName(t.suffix)
+                guard let info = file.tensor(named: name) else { continue }
                 do {
                     // Large tensors decoded in parts on the threads (mnist-dcgan's 627 k-value linear: 2.4 → 1.5 ms).
                     tensors[name] = info.elementCount < 1 << 16 || parallelism.threads == 1
@@ -227,6 +250,5 @@ struct Weights {
                 }
             }
         }
-        for t in file.tensors where !expected.contains(t.name) { throw .unusedTensor(name: t.name) }
     }
 }

@@ -28,6 +28,36 @@ import Testing
         #expect(try file.floats(of: file.tensor(named: "w")!) == [1, 2, 3, 4])
     }
 
+    /// A sparse 3 GiB file: a header declaring one 3 GiB tensor, then a hole. The header is read and checked
+    /// (the tensor's extent against the file's size) from the first 64 KiB, without reading the data.
+    static func sparseFile(in directory: URL, magic: String = "GGUF", architecture: String) throws -> String {
+        let dataBytes = 3 << 30
+        var raw = RawGGUF(tensors: 1, keyValues: 1)
+        raw.bytes.replaceSubrange(0..<4, with: Array(magic.utf8))
+        raw.key("general.architecture", type: 8); raw.string(architecture)
+        raw.tensorInfo("blk.0.weight", ne: [UInt64(dataBytes / 4)], type: 0)
+        raw.padTo(multipleOf: 32)
+        let path = directory.appendingPathComponent("sparse.gguf").path
+        try Data(raw.bytes).write(to: URL(fileURLWithPath: path))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.truncate(atOffset: UInt64(raw.bytes.count + dataBytes))
+        try handle.close()
+        return path
+    }
+
+    @Test func theHeaderIsCheckedBeforeTheDataIsRead() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = try Self.sparseFile(in: directory, architecture: "llama")
+        let header = try GGUFFile.header(path: path)
+        #expect(header["general.architecture"]?.stringValue == "llama")
+        #expect(header.byteCount > 3 << 30 && !header.hasTensorData)
+        #expect(header.tensor(named: "blk.0.weight")?.byteCount == 3 << 30)
+
+        let wrongMagic = try Self.sparseFile(in: directory, magic: "GGML", architecture: "llama")
+        #expect(throws: GGUFError.badMagic(found: Array("GGML".utf8))) { try GGUFFile.header(path: wrongMagic) }
+    }
+
     @Test func missingPath() {
         let path = "/nonexistent-\(UUID().uuidString)/model.gguf"
         #expect(throws: GGUFError.fileNotFound(path: path)) { try GGUFFile(path: path) }
