@@ -2,8 +2,8 @@
 //   1. a value of --model that names a file (contains '/' or ends in .gguf) is used as it is;
 //   2. each folder of $GANSYNTH_MODEL_PATH (colon-separated);
 //   3. a Models/ folder beside the executable or in one of its parent folders (a source checkout's build);
-//   4. <prefix>/share/gansynth/models for an executable installed in <prefix>/bin;
-//   5. the Models/ folder of the source tree this binary was built from.
+//   4. <prefix>/share/gansynth/models for an executable installed in <prefix>/bin.
+// No path of the build machine is compiled in: a copied binary finds models only through these.
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +27,6 @@ enum ModelLocator {
             }
             dirs.append(parent(exe) + "/share/gansynth/models")
         }
-        dirs.append(parent(parent(parent(#filePath))) + "/Models")
         var seen = Set<String>()
         return dirs.filter { isDirectory($0) && seen.insert($0).inserted }
     }
@@ -36,8 +35,8 @@ enum ModelLocator {
     static func locate(_ name: String?) throws(CLIError) -> String {
         let wanted = name ?? defaultModel
         if wanted.contains("/") || wanted.hasSuffix(".gguf") {
-            guard isRegularFile(wanted) else {
-                throw CLIError(description: "model file '\(wanted)' does not exist", exitStatus: ExitStatus.noModel)
+            if let problem = notAModelFile(wanted) {
+                throw CLIError(description: "model file '\(wanted)' \(problem)", exitStatus: ExitStatus.noModel)
             }
             return wanted
         }
@@ -84,6 +83,29 @@ enum ModelLocator {
     static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Why `path` cannot be read as a model file (it does not exist, is a directory, a FIFO, a symlink loop…),
+    /// or nil for a regular file.
+    static func notAModelFile(_ path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            let code = errno
+            switch code {
+            case ENOENT: return "does not exist"
+            case ELOOP: return "is a loop of symbolic links"
+            default: return "cannot be read: " + String(cString: strerror(code))
+            }
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "is a directory, not a model file"
+        case S_IFIFO: return "is a FIFO, not a model file"
+        case S_IFCHR: return "is a character device, not a model file"
+        case S_IFBLK: return "is a block device, not a model file"
+        case S_IFSOCK: return "is a socket, not a model file"
+        default: return "is not a regular file"
+        }
     }
 
     static func isRegularFile(_ path: String) -> Bool {

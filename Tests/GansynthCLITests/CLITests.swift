@@ -155,6 +155,8 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         (["sample", "--truncation", "1e-300", "x.png"], 64, "≥ 0.01"),
         (["generate", "--truncation", "0.009", "--n", "1", "x.dir"], 64, "≥ 0.01"),
         (["info", "nope"], 66, "nope"),
+        (["info", "/dev/zero"], 66, "'/dev/zero' is a character device, not a model file"),
+        (["info", "/"], 66, "'/' is a directory, not a model file"),
         (["frobnicate"], 64, "frobnicate"),
     ]
 
@@ -167,6 +169,18 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         #expect(r.stderr.hasPrefix("gansynth: error: ") && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
         #expect(r.stderr.contains(c.mentions), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    /// A FIFO once hung the model load or was called missing; a symlink loop was "does not exist" too.
+    @Test func aModelPathThatIsNoFileSaysWhatItIs() throws {
+        let dir = try temporaryDirectory()
+        let fifo = dir.appendingPathComponent("m.gguf").path, loop = dir.appendingPathComponent("loop.gguf").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        for (path, says) in [(fifo, "is a FIFO, not a model file"), (loop, "is a loop of symbolic links")] {
+            let r = try gansynth(["info", path])
+            #expect(r.status == 66 && r.stderr.contains("'\(path)' \(says)"), "\(r.stderr)")
+        }
     }
 
     @Test func missingParentDirectory() throws {
