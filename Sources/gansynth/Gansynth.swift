@@ -3,9 +3,9 @@
 
 import ArgumentParser
 #if canImport(Glibc)
-import Glibc
+@preconcurrency import Glibc  // C's stdout is a global var; only the main thread prints
 #elseif canImport(Darwin)
-import Darwin
+@preconcurrency import Darwin
 #endif
 
 @main
@@ -25,18 +25,34 @@ struct Gansynth: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            finishStandardOutput()
         } catch let error as CLIError {
             if !error.isQuiet { printError(error.description) }
             terminate(error.exitStatus)
         } catch {
             let code = exitCode(for: error)
-            if code == .success { exit(withError: error) }  // --help, --version
+            if code == .success {  // --help, --version
+                print(fullMessage(for: error))
+                finishStandardOutput()
+            }
             var message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             if message.hasPrefix("Error: ") { message.removeFirst(7) }
             printError(message + " (see 'gansynth help')")
             terminate(ExitStatus.usage)
         }
     }
+}
+
+/// Exits 0 once everything printed has reached stdout; text that could not be written (a full disk, /dev/full)
+/// is a failure (73), and a reader that went away ends the run quietly (141), like a closed pipe elsewhere.
+func finishStandardOutput() -> Never {
+    if fflush(stdout) != 0 || ferror(stdout) != 0 {
+        let code = errno
+        if code == EPIPE { terminate(ExitStatus.brokenPipe) }
+        printError("cannot write to standard output: " + String(cString: strerror(code)))
+        terminate(ExitStatus.cannotCreate)
+    }
+    terminate(0)
 }
 
 func terminate(_ status: Int32) -> Never {

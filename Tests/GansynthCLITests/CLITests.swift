@@ -26,7 +26,8 @@ struct Run {
 }
 
 @discardableResult
-func gansynth(_ args: [String], env: [String: String] = [:], closeStdoutEarly: Bool = false) throws -> Run {
+func gansynth(_ args: [String], env: [String: String] = [:], closeStdoutEarly: Bool = false,
+              stdoutTo file: FileHandle? = nil) throws -> Run {
     let p = Process()
     p.executableURL = binary
     p.arguments = args
@@ -35,11 +36,11 @@ func gansynth(_ args: [String], env: [String: String] = [:], closeStdoutEarly: B
     for (k, v) in env { environment[k] = v }
     p.environment = environment
     let out = Pipe(), err = Pipe()
-    p.standardOutput = out
+    p.standardOutput = file ?? out
     p.standardError = err
     try p.run()
     if closeStdoutEarly { try out.fileHandleForReading.close() }
-    let stdout = closeStdoutEarly ? Data() : out.fileHandleForReading.readDataToEndOfFile()
+    let stdout = closeStdoutEarly || file != nil ? Data() : out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return Run(status: p.terminationStatus, stdout: [UInt8](stdout), stderr: String(decoding: stderr, as: UTF8.self))
@@ -180,6 +181,19 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         for (path, says) in [(fifo, "is a FIFO, not a model file"), (loop, "is a loop of symbolic links")] {
             let r = try gansynth(["info", path])
             #expect(r.status == 66 && r.stderr.contains("'\(path)' \(says)"), "\(r.stderr)")
+        }
+    }
+
+    /// A full device (made here with mknod, like /dev/full) as stdout: every command that prints must fail, 73.
+    @Test(.enabled(if: getuid() == 0, "mknod needs root"))
+    func printingToAFullDeviceFails() throws {
+        let dir = try temporaryDirectory()
+        let full = dir.appendingPathComponent("full").path
+        #expect(mknod(full, S_IFCHR | 0o666, dev_t((1 << 8) | 7)) == 0)  // major 1, minor 7: the full device
+        for args in [["info"], ["models"], ["--help"], ["--version"], ["help", "sample"], ["info", "tiny-dcgan"]] {
+            let handle = try #require(FileHandle(forWritingAtPath: full))
+            let r = try gansynth(args, stdoutTo: handle)
+            #expect(r.status == 73 && r.stderr.contains("cannot write to standard output"), "\(args): \(r.stderr)")
         }
     }
 
