@@ -12,12 +12,27 @@ import Darwin
 
 /// Writes `bytes` to `path` so that readers see either the old file or the complete new one, never a part.
 ///
-/// The bytes go to `.<name>.gansynth-<pid>-<random>.tmp` in the target's directory, are fsynced, and the temp
-/// file is renamed over `path` (replacing a file, or a symlink itself, not its target). The new file gets mode
-/// 0666 minus the umask. On any failure the temp file is removed and `.fileWriteFailed(path:errno:)` is thrown,
-/// e.g. "cannot write 'out/x.png': No such file or directory".
-public func writeAtomically(_ bytes: [UInt8], to path: String) throws(ImageError) {
-    guard !path.isEmpty else { throw .fileWriteFailed(path: path, errno: ENOENT) }
+/// A symlink is followed (to its final target, which need not exist yet) and the target is replaced in its own
+/// folder, so the link stays a link. The bytes go to `.<name>.gansynth-<pid>-<random>.tmp` in the target's
+/// directory, are fsynced, and the temp file is renamed over the target. The new file gets mode 0666 minus the
+/// umask. A device, FIFO or socket is written straight into, as a shell redirection would (a rename would
+/// replace the node itself). On any failure the temp file is removed and `.fileWriteFailed(path:errno:)` is
+/// thrown, e.g. "cannot write 'out/x.png': No such file or directory".
+public func writeAtomically(_ bytes: [UInt8], to requested: String) throws(ImageError) {
+    guard !requested.isEmpty else { throw .fileWriteFailed(path: requested, errno: ENOENT) }
+    var st = stat()
+    if stat(requested, &st) == 0 {
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw .fileWriteFailed(path: requested, errno: EISDIR)
+        default: return try writeInPlace(bytes, to: requested)
+        }
+    }
+    // /dev/stdout and its kin name an open descriptor, whose links are not paths to replace.
+    if ["/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"].contains(where: { requested.hasPrefix($0) }) {
+        return try writeInPlace(bytes, to: requested)
+    }
+    let path = try finalTarget(of: requested)
     let slash = path.lastIndex(of: "/")
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
     guard !name.isEmpty, name != ".", name != ".." else { throw .fileWriteFailed(path: path, errno: EISDIR) }
@@ -33,7 +48,7 @@ public func writeAtomically(_ bytes: [UInt8], to path: String) throws(ImageError
         fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         if fd >= 0 || errno != EEXIST { break }
     }
-    guard fd >= 0 else { throw .fileWriteFailed(path: path, errno: errno) }
+    guard fd >= 0 else { throw .fileWriteFailed(path: requested, errno: errno) }
 
     var failure = writeFully(bytes, to: fd)
     if failure == 0 && fsync(fd) != 0 { failure = errno }
@@ -42,7 +57,7 @@ public func writeAtomically(_ bytes: [UInt8], to path: String) throws(ImageError
     if failure == 0 && rename(temp, path) != 0 { failure = errno }
     if failure != 0 {
         unlink(temp)
-        throw .fileWriteFailed(path: path, errno: failure)
+        throw .fileWriteFailed(path: requested, errno: failure)
     }
     // Make the rename itself durable. The file is already complete and in place, so a failure here is ignored.
     let dirfd = open(dirPrefix.isEmpty ? "." : dirPrefix, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -50,6 +65,37 @@ public func writeAtomically(_ bytes: [UInt8], to path: String) throws(ImageError
         _ = fsync(dirfd)
         _ = close(dirfd)
     }
+}
+
+/// `path` with every symlink in its last component followed (at most 40, like the kernel's limit); a relative link
+/// is read from the link's folder. The result may not exist yet: a dangling link names the file to create.
+private func finalTarget(of path: String) throws(ImageError) -> String {
+    var current = path
+    for _ in 0..<40 {
+        var st = stat()
+        guard lstat(current, &st) == 0, st.st_mode & S_IFMT == S_IFLNK else { return current }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(current, &buffer, buffer.count - 1)
+        guard n > 0 else { throw .fileWriteFailed(path: path, errno: errno) }
+        let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if target.hasPrefix("/") {
+            current = target
+        } else if let slash = current.lastIndex(of: "/") {
+            current = String(current[...slash]) + target
+        } else {
+            current = target
+        }
+    }
+    throw .fileWriteFailed(path: path, errno: ELOOP)
+}
+
+/// Writes into an existing device, FIFO or socket with open(2) and write(2), as `> path` would.
+private func writeInPlace(_ bytes: [UInt8], to requested: String) throws(ImageError) {
+    let fd = open(requested, O_WRONLY | O_CLOEXEC | O_NOCTTY)
+    guard fd >= 0 else { throw .fileWriteFailed(path: requested, errno: errno) }
+    var failure = writeFully(bytes, to: fd)
+    if close(fd) != 0 && failure == 0 && errno != EINTR { failure = errno }
+    if failure != 0 { throw .fileWriteFailed(path: requested, errno: failure) }
 }
 
 /// Writes all of `bytes` to standard output. See `writeAll(_:toFileDescriptor:)`.

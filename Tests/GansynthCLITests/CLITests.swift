@@ -197,6 +197,51 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         }
     }
 
+    /// An output that is a device is written into, never replaced by a PNG (it was: temp file + rename).
+    @Test(.enabled(if: getuid() == 0, "mknod needs root"))
+    func anOutputDeviceIsWrittenIntoNotReplaced() throws {
+        let dir = try temporaryDirectory()
+        let full = dir.appendingPathComponent("full.png").path, null = dir.appendingPathComponent("null.png").path
+        #expect(mknod(full, S_IFCHR | 0o666, dev_t((1 << 8) | 7)) == 0)
+        #expect(mknod(null, S_IFCHR | 0o666, dev_t((1 << 8) | 3)) == 0)  // the null device
+        let r = try gansynth(["sample", "--n", "1", full])
+        #expect(r.status == 73 && r.stderr.contains("No space left on device"), "\(r.stderr)")
+        #expect(try gansynth(["sample", "--n", "1", null]).status == 0)
+        for node in [full, null] {
+            var st = stat()
+            #expect(stat(node, &st) == 0 && st.st_mode & S_IFMT == S_IFCHR, "\(node) is still a device")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["full.png", "null.png"])
+    }
+
+    /// A FIFO output is written into (a reader gets the PNG); a symlink's target is replaced and the link kept.
+    @Test func fifoAndSymlinkOutputs() throws {
+        let dir = try temporaryDirectory()
+        let fifo = dir.appendingPathComponent("pipe.png").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [fifo]
+        let out = Pipe()
+        reader.standardOutput = out
+        try reader.run()
+        #expect(try gansynth(["sample", "--n", "1", fifo]).status == 0)
+        let received = out.fileHandleForReading.readDataToEndOfFile()
+        reader.waitUntilExit()
+        #expect(received.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG through the FIFO")
+        var st = stat()
+        #expect(lstat(fifo, &st) == 0 && st.st_mode & S_IFMT == S_IFIFO, "still a FIFO")
+
+        let sub = dir.appendingPathComponent("sub")
+        try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+        let link = dir.appendingPathComponent("link.png").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "sub/target.png")
+        #expect(try gansynth(["sample", "--n", "1", link]).status == 0)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == "sub/target.png")
+        #expect(try readImage(sub.appendingPathComponent("target.png")).width == 28)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sub.path) == ["target.png"], "no temp file left")
+    }
+
     @Test func missingParentDirectory() throws {
         let r = try gansynth(["sample", "--n", "1", "/nonexistent-dir/sub/x.png"])
         #expect(r.status == 73 && r.stderr.contains("/nonexistent-dir/sub"))
