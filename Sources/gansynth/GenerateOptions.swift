@@ -28,31 +28,31 @@ enum DatasetDestination: Equatable {
 }
 
 struct DatasetOptions: ParsableArguments {
-    @Option(help: "First seed; image i uses seed seed+i.")
+    @Option(parsing: .unconditional, help: "First seed; image i uses seed seed+i.")
     var seed: Int64 = 0
 
-    @Option(name: .customLong("n"), help: "Number of seeds: one image each, or one per label with --labels all.")
+    @Option(name: .customLong("n"), parsing: .unconditional, help: "Number of seeds: one image each, or one per label with --labels all.")
     var count: Int?
 
-    @Option(help: ArgumentHelp("Seeds and ranges, e.g. 0-999,5000 (instead of --seed/--n).", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seeds and ranges, e.g. 0-999,5000 (instead of --seed/--n).", valueName: "list"))
     var seeds: String?
 
-    @Option(help: ArgumentHelp("Redraw latent values with |z| > t (normal latents only).", valueName: "t"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Redraw latent values with |z| > t (normal latents only).", valueName: "t"))
     var truncation: Double?
 
-    @Option(help: ArgumentHelp("Conditional models: balanced (image i gets label i mod L), all (every label for every seed) or one label (index or name). Default: drawn from each seed.", valueName: "mode"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Conditional models: balanced (image i gets label i mod L), all (every label for every seed) or one label (index or name). Default: drawn from each seed.", valueName: "mode"))
     var labels: String?
 
-    @Option(help: ArgumentHelp("Folder for one file per image and the manifest; created if missing.", valueName: "dir"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Folder for one file per image and the manifest; created if missing.", valueName: "dir"))
     var outdir: String?
 
-    @Option(help: ArgumentHelp("png, jpg, ppm, pgm or npy. Default: png, npy for a .npy output.", valueName: "fmt"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("png, jpg, ppm, pgm or npy. Default: png, npy for a .npy output.", valueName: "fmt"))
     var format: String?
 
-    @Option(help: "JPEG quality, 1-100.")
+    @Option(parsing: .unconditional, help: "JPEG quality, 1-100.")
     var quality: Int = 90
 
-    @Option(help: ArgumentHelp("Make only shard k of N (k = 1…N): a contiguous part of the index range.", valueName: "k/N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Make only shard k of N (k = 1…N): a contiguous part of the index range.", valueName: "k/N"))
     var shard: String?
 
     @Flag(help: "Regenerate images that already exist instead of skipping them.")

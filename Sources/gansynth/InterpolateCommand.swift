@@ -28,34 +28,34 @@ struct Interpolate: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: ArgumentHelp("Keyframe seeds, e.g. 1,7 or 3,9,4,3 (or one seed for --label-from/--label-to).", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keyframe seeds, e.g. 1,7 or 3,9,4,3 (or one seed for --label-from/--label-to).", valueName: "list"))
     var seeds: String?
 
-    @Option(help: ArgumentHelp("Rows of endpoint pairs: row r goes from seed+2r to seed+2r+1.", valueName: "p"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rows of endpoint pairs: row r goes from seed+2r to seed+2r+1.", valueName: "p"))
     var pairs: Int?
 
-    @Option(help: "First seed for --pairs, or the fixed seed of a label morph.")
+    @Option(parsing: .unconditional, help: "First seed for --pairs, or the fixed seed of a label morph.")
     var seed: Int64 = 0
 
-    @Option(help: "Images per row (both endpoints included), or frames per segment with --frames.")
+    @Option(parsing: .unconditional, help: "Images per row (both endpoints included), or frames per segment with --frames.")
     var steps: Int = 10
 
-    @Option(help: "slerp or linear. Default: slerp for normal latents, linear for uniform ones.")
+    @Option(parsing: .unconditional, help: "slerp or linear. Default: slerp for normal latents, linear for uniform ones.")
     var mode: InterpolationMode?
 
-    @Option(help: ArgumentHelp("Fix the class of a conditional model (index or name).", valueName: "label"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Fix the class of a conditional model (index or name).", valueName: "label"))
     var label: String?
 
-    @Option(help: ArgumentHelp("Morph from this class (fixed z) ...", valueName: "label"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Morph from this class (fixed z) ...", valueName: "label"))
     var labelFrom: String?
 
-    @Option(help: ArgumentHelp("... to this class.", valueName: "label"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("... to this class.", valueName: "label"))
     var labelTo: String?
 
-    @Option(help: ArgumentHelp("Redraw latent values with |z| > t.", valueName: "t"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Redraw latent values with |z| > t.", valueName: "t"))
     var truncation: Double?
 
-    @Option(help: ArgumentHelp("Write numbered frames into this folder instead of one grid.", valueName: "dir"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write numbered frames into this folder instead of one grid.", valueName: "dir"))
     var frames: String?
 
     @OptionGroup var grid: GridOptions

@@ -46,13 +46,13 @@ func checkTruncation(_ t: Double?, for generator: Generator) throws(CLIError) {
 // MARK: - Option groups
 
 struct ModelOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Model name (see 'gansynth models') or path to a .gguf file. Default: mnist-dcgan.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Model name (see 'gansynth models') or path to a .gguf file. Default: mnist-dcgan.")
     var model: String?
 
-    @Option(help: "Worker threads. Default: one per core.")
+    @Option(parsing: .unconditional, help: "Worker threads. Default: one per core.")
     var threads: Int?
 
-    @Option(help: ArgumentHelp("Images computed together; any value gives the same images.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images computed together; any value gives the same images.", valueName: "n"))
     var batch: Int = 64
 
     func validate() throws {
@@ -74,16 +74,16 @@ struct ModelOptions: ParsableArguments {
 }
 
 struct SeedOptions: ParsableArguments {
-    @Option(help: "First seed; images use seeds seed … seed+n-1.")
+    @Option(parsing: .unconditional, help: "First seed; images use seeds seed … seed+n-1.")
     var seed: Int64 = 0
 
-    @Option(name: .customLong("n"), help: "Number of images.")
+    @Option(name: .customLong("n"), parsing: .unconditional, help: "Number of images.")
     var count: Int?
 
-    @Option(help: ArgumentHelp("Seeds and ranges, e.g. 0-7,100 (instead of --seed/--n).", valueName: "list"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seeds and ranges, e.g. 0-7,100 (instead of --seed/--n).", valueName: "list"))
     var seeds: String?
 
-    @Option(help: ArgumentHelp("Redraw latent values with |z| > t (normal latents only).", valueName: "t"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Redraw latent values with |z| > t (normal latents only).", valueName: "t"))
     var truncation: Double?
 
     func validate() throws {
@@ -109,16 +109,16 @@ struct SeedOptions: ParsableArguments {
 }
 
 struct GridOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Images per grid row. Default: ceil(sqrt(n)), a square-ish grid.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images per grid row. Default: ceil(sqrt(n)), a square-ish grid.", valueName: "k"))
     var nrow: Int?
 
-    @Option(help: "Pixels between and around grid cells.")
+    @Option(parsing: .unconditional, help: "Pixels between and around grid cells.")
     var padding: Int = 2
 
-    @Option(help: ArgumentHelp("Gray level of the padding, 0-255.", valueName: "v"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Gray level of the padding, 0-255.", valueName: "v"))
     var padValue: Int = 0
 
-    @Option(help: ArgumentHelp("Nearest-neighbour upscaling of the whole picture.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Nearest-neighbour upscaling of the whole picture.", valueName: "k"))
     var scale: Int = 1
 
     func validate() throws {
@@ -131,10 +131,10 @@ struct GridOptions: ParsableArguments {
 
 /// How pictures are encoded; the file name comes from each command.
 struct EncodingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("png, jpg, ppm or pgm. Default: from the file name; png for -.", valueName: "fmt"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("png, jpg, ppm or pgm. Default: from the file name; png for -.", valueName: "fmt"))
     var format: String?
 
-    @Option(help: "JPEG quality, 1-100.")
+    @Option(parsing: .unconditional, help: "JPEG quality, 1-100.")
     var quality: Int = 90
 
     func validate() throws {

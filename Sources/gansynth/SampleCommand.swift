@@ -16,11 +16,11 @@ struct Sample: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var seeds: SeedOptions
-    @Option(help: ArgumentHelp("Class for conditional models: an index or a name (case-insensitive). Default: drawn from each seed.", valueName: "label"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Class for conditional models: an index or a name (case-insensitive). Default: drawn from each seed.", valueName: "label"))
     var label: String?
-    @Option(help: ArgumentHelp("Class table: 'all' or a comma-separated list of labels, one row each.", valueName: "labels"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Class table: 'all' or a comma-separated list of labels, one row each.", valueName: "labels"))
     var labels: String?
-    @Option(help: ArgumentHelp("Images per row of the class table (seeds seed … seed+k-1).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images per row of the class table (seeds seed … seed+k-1).", valueName: "k"))
     var perLabel: Int?
     @OptionGroup var grid: GridOptions
     @OptionGroup var output: OutputOptions

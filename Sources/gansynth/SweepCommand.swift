@@ -19,25 +19,25 @@ struct Sweep: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(help: ArgumentHelp("Continuous code to vary across columns (1 = first). Without it, columns are seeds.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Continuous code to vary across columns (1 = first). Without it, columns are seeds.", valueName: "k"))
     var code: Int?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Range of the swept code, low:high (may start with '-').", valueName: "a:b"))
     var range: String = "-2:2"
 
-    @Option(help: "Columns.")
+    @Option(parsing: .unconditional, help: "Columns.")
     var steps: Int = 10
 
-    @Option(help: ArgumentHelp("'rows' for one row per value of the first categorical code (the default when the model has one), or a value to fix it (rows are then seeds).", valueName: "rows|v"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("'rows' for one row per value of the first categorical code (the default when the model has one), or a value to fix it (rows are then seeds).", valueName: "rows|v"))
     var categorical: String?
 
-    @Option(help: ArgumentHelp("Rows when rows are seeds.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rows when rows are seeds.", valueName: "n"))
     var rows: Int = 10
 
-    @Option(help: "Seed of the fixed z (first seed when rows or columns are seeds).")
+    @Option(parsing: .unconditional, help: "Seed of the fixed z (first seed when rows or columns are seeds).")
     var seed: Int64 = 0
 
-    @Option(help: ArgumentHelp("Class for conditional models (index or name).", valueName: "label"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Class for conditional models (index or name).", valueName: "label"))
     var label: String?
 
     @OptionGroup var grid: GridOptions

@@ -152,6 +152,11 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         (["sample", "--n", "65536", "--scale", "32", "x.png"], 64, "limit"),
         (["sample", "--threads", "0", "x.png"], 64, "threads"),
         (["sample", "--truncation", "-1", "x.png"], 64, "truncation"),
+        // Negative values were "Missing value for '--seed'": now the value's own range error.
+        (["sample", "--seed", "-1", "x.png"], 64, "--seed -1 is out of range"),
+        (["sample", "--n", "-5", "x.png"], 64, "--n must be 1 to 65536, got -5"),
+        (["sample", "--model", "tiny-cgan", "--label", "-1", "x.png"], 64, "-1"),
+        (["generate", "--n", "-3", "x.dir"], 64, "-3"),
         // Tiny truncations once redrew for minutes (1e-9) or forever (1e-300).
         (["sample", "--truncation", "1e-300", "x.png"], 64, "≥ 0.01"),
         (["generate", "--truncation", "0.009", "--n", "1", "x.dir"], 64, "≥ 0.01"),
