@@ -14,7 +14,7 @@ import Darwin
 ///
 /// A symlink is followed (to its final target, which need not exist yet) and the target is replaced in its own
 /// folder, so the link stays a link. The bytes go to `.<name>.gansynth-<pid>-<random>.tmp` in the target's
-/// directory, are fsynced, and the temp file is renamed over the target. The new file gets mode 0666 minus the
+/// directory, locked while written (`tempFileIsAbandoned`), are fsynced, and the temp file is renamed over the target. The new file gets mode 0666 minus the
 /// umask. A device, FIFO or socket is written straight into, as a shell redirection would (a rename would
 /// replace the node itself). On any failure the temp file is removed and `.fileWriteFailed(path:errno:)` is
 /// thrown, e.g. "cannot write 'out/x.png': No such file or directory".
@@ -49,14 +49,17 @@ public func writeAtomically(_ bytes: [UInt8], to requested: String) throws(Image
         if fd >= 0 || errno != EEXIST { break }
     }
     guard fd >= 0 else { throw .fileWriteFailed(path: requested, errno: errno) }
+    lockTempFile(fd)
 
     var failure = writeFully(bytes, to: fd)
     if failure == 0 && fsync(fd) != 0 { failure = errno }
-    // Linux closes the descriptor even when close reports EINTR, so only other errors mean lost data.
-    if close(fd) != 0 && failure == 0 && errno != EINTR { failure = errno }
+    // Renamed while still open, so the lock holds until the temp name is gone. Linux closes the descriptor even
+    // when close reports EINTR, so only other errors mean lost data.
     if failure == 0 && rename(temp, path) != 0 { failure = errno }
+    let renamed = failure == 0
+    if close(fd) != 0 && failure == 0 && errno != EINTR { failure = errno }
     if failure != 0 {
-        unlink(temp)
+        if !renamed { unlink(temp) }
         throw .fileWriteFailed(path: requested, errno: failure)
     }
     // Make the rename itself durable. The file is already complete and in place, so a failure here is ignored.
@@ -65,6 +68,20 @@ public func writeAtomically(_ bytes: [UInt8], to requested: String) throws(Image
         _ = fsync(dirfd)
         _ = close(dirfd)
     }
+}
+
+/// Marks a temp file as being written: the lock lives as long as the writing process, whatever its PID (every
+/// run in a container is PID 1), so a clean-up that can take it knows the writer is gone.
+public func lockTempFile(_ fd: Int32) {
+    _ = flock(fd, LOCK_EX | LOCK_NB)
+}
+
+/// Whether the temp file at `path` is held by no running writer (its lock can be taken); such a file is stale.
+public func tempFileIsAbandoned(_ path: String) -> Bool {
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    return flock(fd, LOCK_EX | LOCK_NB) == 0
 }
 
 /// `path` with every symlink in its last component followed (at most 40, like the kernel's limit); a relative link

@@ -37,8 +37,9 @@ struct OutputDirectory {
         return stat(file(name), &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
     }
 
-    /// Removes `.<name>.gansynth-<pid>-<random>.tmp` files whose `name` passes `isOurs` and whose pid is not a
-    /// running process. Returns how many were removed.
+    /// Removes `.<name>.gansynth-<pid>-<random>.tmp` files whose `name` passes `isOurs` and that no running
+    /// writer holds locked. The lock, not the PID, tells: in a PID namespace every run is PID 1. Returns how many
+    /// were removed.
     @discardableResult
     func removeStaleTempFiles(isOurs: (String) -> Bool) -> Int {
         guard let dir = opendir(path) else { return 0 }
@@ -48,10 +49,8 @@ struct OutputDirectory {
             let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
             }
-            guard let (target, pid) = parseTempName(entryName), isOurs(target) else { continue }
-            if pid == getpid() { continue }
-            if kill(pid, 0) == 0 || errno == EPERM { continue }
-            if unlink(file(entryName)) == 0 { removed += 1 }
+            guard let (target, _) = parseTempName(entryName), isOurs(target) else { continue }
+            if tempFileIsAbandoned(file(entryName)), unlink(file(entryName)) == 0 { removed += 1 }
         }
         return removed
     }

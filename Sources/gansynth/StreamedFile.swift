@@ -42,11 +42,13 @@ final class StreamedFile {
         try flush()
         var failure: Int32 = 0
         if fsync(fd) != 0 { failure = errno }
+        // Renamed while still open and locked, so no clean-up takes the temp file for a dead run's.
+        if failure == 0 && rename(temp, path) != 0 { failure = errno }
+        let renamed = failure == 0
         if close(fd) != 0 && failure == 0 && errno != EINTR { failure = errno }
         fd = -1
-        if failure == 0 && rename(temp, path) != 0 { failure = errno }
         if failure != 0 {
-            unlink(temp)
+            if !renamed { unlink(temp) }
             throw .fileWriteFailed(path: path, errno: failure)
         }
         let dirfd = open(splitPath(path).dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -71,7 +73,7 @@ func createTempFile(for path: String) throws(ImageError) -> (fd: Int32, temp: St
     for _ in 0..<8 {
         let temp = "\(dir)/.\(name).gansynth-\(getpid())-\(String(UInt64.random(in: .min ... .max), radix: 36)).tmp"
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        if fd >= 0 { return (fd, temp) }
+        if fd >= 0 { lockTempFile(fd); return (fd, temp) }
         if errno != EEXIST { break }
     }
     throw .fileWriteFailed(path: path, errno: errno)

@@ -235,9 +235,12 @@ private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
         kill(run.process.processIdentifier, SIGKILL)
         #expect(run.wait().status == SIGKILL)   // Foundation reports the signal for an uncaught one
 
-        // A temp file of the dead writer, as a kill during a write would leave it.
+        // A temp file of the dead writer, as a kill during a write would leave it; and one named with the
+        // re-run's own PID, as a container's run (always PID 1) finds its predecessor's.
         let stale = ".000001.png.gansynth-\(run.process.processIdentifier)-zz.tmp"
         try Data([1, 2, 3]).write(to: dir.appendingPathComponent(stale))
+        try Data([1, 2, 3]).write(to: dir.appendingPathComponent(".000002.png.gansynth-\(getpid())-zz.tmp"))
+        try Data([1, 2, 3]).write(to: dir.appendingPathComponent(".000003.png.gansynth-1-zz.tmp"))
         let left = try files(dir)
         for name in left where name.hasSuffix(".png") {
             #expect(throws: Never.self) { try decodePNG(bytes(dir.appendingPathComponent(name))) }
