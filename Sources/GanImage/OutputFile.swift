@@ -37,14 +37,10 @@ public func writeAtomically(_ bytes: [UInt8], to requested: String) throws(Image
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
     guard !name.isEmpty, name != ".", name != ".." else { throw .fileWriteFailed(path: path, errno: EISDIR) }
     let dirPrefix = slash.map { String(path[...$0]) } ?? ""          // "" or "…/", keeps "/" for root
-    // Stay well under NAME_MAX (255 bytes) however long the target's own name is.
-    let tag = name.utf8.count <= 160 ? name : "out"
-
     var fd: Int32 = -1
     var temp = ""
     for _ in 0..<8 {
-        let random = String(UInt64.random(in: .min ... .max), radix: 36)
-        temp = "\(dirPrefix).\(tag).gansynth-\(getpid())-\(random).tmp"
+        temp = dirPrefix + tempFileName(for: name)
         fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         if fd >= 0 || errno != EEXIST { break }
     }
@@ -68,6 +64,13 @@ public func writeAtomically(_ bytes: [UInt8], to requested: String) throws(Image
         _ = fsync(dirfd)
         _ = close(dirfd)
     }
+}
+
+/// A fresh temp name for a file named `name`: `.<name>.gansynth-<pid>-<random>.tmp`, with `out` for a name over
+/// 160 bytes so that the temp name stays under NAME_MAX (255 bytes).
+public func tempFileName(for name: String) -> String {
+    let tag = name.utf8.count <= 160 ? name : "out"
+    return ".\(tag).gansynth-\(getpid())-\(String(UInt64.random(in: .min ... .max), radix: 36)).tmp"
 }
 
 /// Marks a temp file as being written: the lock lives as long as the writing process, whatever its PID (every

@@ -71,7 +71,7 @@ final class StreamedFile {
 func createTempFile(for path: String) throws(ImageError) -> (fd: Int32, temp: String) {
     let (dir, name) = splitPath(path)
     for _ in 0..<8 {
-        let temp = "\(dir)/.\(name).gansynth-\(getpid())-\(String(UInt64.random(in: .min ... .max), radix: 36)).tmp"
+        let temp = "\(dir)/" + tempFileName(for: name)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         if fd >= 0 { lockTempFile(fd); return (fd, temp) }
         if errno != EEXIST { break }

@@ -109,6 +109,15 @@ private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
         #expect(!text.contains { $0.key == "gansynth:command" })
     }
 
+    /// A .npy name of 244 bytes (NAME_MAX is 255) once failed with "File name too long" from its temp name.
+    @Test func aLongNpyNameIsWritten() throws {
+        let dir = try temporaryDirectory()
+        let name = String(repeating: "a", count: 240) + ".npy"
+        let r = try gansynth(["generate", "--model", "tiny-dcgan", "--n", "2", dir.appendingPathComponent(name).path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try files(dir) == [name])
+    }
+
     @Test func wideRangesPadToTheLargestIndex() throws {
         let dir = try temporaryDirectory()
         let r = try gansynth(["generate", "--model", "tiny-dcgan", "--n", "1000001", "--shard", "1000001/1000001",
