@@ -56,16 +56,23 @@ struct DatasetJob {
             progress.update(done: done, made: made)
         }
 
-        // Rows for exactly the files on disk: what this run finished, plus what earlier runs left past a stop.
+        // Rows for exactly the files on disk: what this run finished, plus what earlier runs left past a stop. Those
+        // come from one listing of the folder, not a stat per index, so a stop takes time independent of --n.
         var listed = 0
         do {
             let writer = try ManifestWriter(base: dir.file(manifest), hasCodes: hasCodes)
-            for i in range {
-                let onDisk = i < scanned ? finished.contains(i - range.lowerBound) : dir.hasFinished(fileName(i, format))
-                if onDisk {
-                    try writer.append(manifestRow(index: i, file: fileName(i, format)))
-                    listed += 1
-                }
+            for i in range.lowerBound..<scanned where finished.contains(i - range.lowerBound) {
+                try writer.append(manifestRow(index: i, file: fileName(i, format)))
+                listed += 1
+            }
+            let later = dir.entryNames().compactMap { name -> Int? in
+                guard let i = index(inFileName: name), i >= scanned, i < range.upperBound, name == fileName(i, format),
+                      dir.hasFinished(name) else { return nil }
+                return i
+            }
+            for i in later.sorted() {
+                try writer.append(manifestRow(index: i, file: fileName(i, format)))
+                listed += 1
             }
             try writer.commit()
         } catch {

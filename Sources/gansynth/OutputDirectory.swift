@@ -37,18 +37,26 @@ struct OutputDirectory {
         return stat(file(name), &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && st.st_size > 0
     }
 
+    /// The names in the folder, in the order readdir gives them.
+    func entryNames() -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            names.append(withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            })
+        }
+        return names
+    }
+
     /// Removes `.<name>.gansynth-<pid>-<random>.tmp` files whose `name` passes `isOurs` and that no running
     /// writer holds locked. The lock, not the PID, tells: in a PID namespace every run is PID 1. Returns how many
     /// were removed.
     @discardableResult
     func removeStaleTempFiles(isOurs: (String) -> Bool) -> Int {
-        guard let dir = opendir(path) else { return 0 }
-        defer { closedir(dir) }
         var removed = 0
-        while let entry = readdir(dir) {
-            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
+        for entryName in entryNames() {
             guard let (target, _) = parseTempName(entryName), isOurs(target) else { continue }
             if tempFileIsAbandoned(file(entryName)), unlink(file(entryName)) == 0 { removed += 1 }
         }

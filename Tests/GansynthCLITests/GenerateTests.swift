@@ -267,7 +267,8 @@ private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
     @Test(arguments: [(SIGINT, Int32(130), "SIGINT"), (SIGTERM, Int32(143), "SIGTERM")])
     func signalStopsBetweenImagesWithTheManifestMatchingTheFiles(signal: Int32, status: Int32, name: String) throws {
         let dir = try temporaryDirectory()
-        let run = try Background(["generate", "--n", "100000", "--outdir", dir.path])
+        // --n 10^8: the manifest pass once stat'ed every index not reached, 28 minutes after a stop.
+        let run = try Background(["generate", "--n", "100000000", "--outdir", dir.path])
         #expect(try eventually(60) { try files(dir).count >= 40 })
         kill(run.process.processIdentifier, signal)
         let (code, stderr) = run.wait()
