@@ -64,6 +64,6 @@ func terminate(_ status: Int32) -> Never {
 }
 
 func printError(_ message: String) {
-    var line = "gansynth: error: \(message)\n"
+    var line = "gansynth: error: \(terminalSafe(message))\n"
     line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
 }

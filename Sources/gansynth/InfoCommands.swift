@@ -99,3 +99,6 @@ private func describe(_ op: Op) -> String {
 extension String {
     fileprivate func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
 }
+
+/// Every line `models` and `info` print carries text from model files: escaped first.
+private func print(_ line: String) { Swift.print(terminalSafe(line)) }

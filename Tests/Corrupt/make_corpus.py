@@ -929,6 +929,12 @@ def _():
     return batch_norm_model([1.0, 2.0, 0.0], eps=0.0).to_bytes()
 
 
+@case("op-name-with-control-characters", "node 3's op is 'tanh', a newline, a forged error line and ESC [2J",
+      "unknown op 'tanh\\ngansynth: error: forged\\u{1b}[2J'")
+def _():
+    return base().set("gansynth.node.3.op", v_str("tanh\ngansynth: error: forged\x1b[2J")).to_bytes()
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):
