@@ -81,6 +81,10 @@ struct Metadata {
 
     func intArray(_ key: String, count: ClosedRange<Int>, each range: ClosedRange<Int>) throws(ModelError) -> [Int]? {
         guard let v = file[key] else { return nil }
+        // A u64 element past Int.max is an integer out of range, not the wrong type (as for scalars above).
+        if case .array(.uint64(let values)) = v, let big = values.first(where: { $0 > UInt64(Int.max) }) {
+            throw .valueOutOfRange(key: key, value: String(big), allowed: "\(range.lowerBound) to \(range.upperBound)")
+        }
         guard let a = v.intArray else {
             throw .wrongKeyType(key: key, expected: "an array of integers", found: v.typeDescription)
         }

@@ -935,6 +935,13 @@ def _():
     return base().set("gansynth.node.3.op", v_str("tanh\ngansynth: error: forged\x1b[2J")).to_bytes()
 
 
+@case("reshape-shape-u64-above-int-max", "node 2's shape is a u64 array holding 2^63",
+      "'gansynth.node.2.shape' is 9223372036854775808; allowed: 1 to")
+def _():
+    value = (ARR, u32(U64) + u64(3) + u64(3) + u64(2**63) + u64(2))
+    return base().set("gansynth.node.2.shape", value).to_bytes()
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):
