@@ -3,7 +3,7 @@
 Tests/Fixtures/<model>.expected.gguf.
 
     python3 Training/export_zoo.py --model mnist-cgan                      # f16, the shipped file + fixture
-    python3 Training/export_zoo.py --model mnist-cgan --weight-type q8_0 --out /tmp/mnist-cgan-q8_0.gguf --fixture ''
+    python3 Training/export_zoo.py --model mnist-cgan --weight-type q8_0 --out mnist-cgan-q8_0.gguf --fixture ''
 
 The fixture holds z for seeds 0, 1, 2, 3 and fixed labels / codes (conditional: labels [0, 3, 7, 9];
 InfoGAN: categorical [[0], [4], [7], [9]], continuous [[-1, 0.5], [0, 0], [0.25, -0.75], [1, 1]]) and PyTorch's

@@ -18,20 +18,21 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 T=${THREADS:-1}
 WORKERS=${WORKERS:-2}
+DATA=${DATA:-../shared/datasets}  # the datasets folder, relative to the checkout
 mkdir -p Training/runs
 QLOG=Training/runs/queue.log
 note() { echo "$(date -u '+%F %T') $*" | tee -a "$QLOG"; }
 
 # model  epochs  data  [seed, default 0]
 QUEUE=(
-  "mnist-cgan    10 /work/shared/datasets/mnist"
+  "mnist-cgan    10 $DATA/mnist"
   "classifier:mnist"
-  "mnist-infogan  8 /work/shared/datasets/mnist 5"   # seed 5 and weight 0.5: the best 2-epoch probe (eval/probe.py)
-  "mnist-gan    360 /work/shared/datasets/mnist"     # in stages, below
+  "mnist-infogan  8 $DATA/mnist 5"   # seed 5 and weight 0.5: the best 2-epoch probe (eval/probe.py)
+  "mnist-gan    360 $DATA/mnist"     # in stages, below
   "classifier:fashion"
   "fashion-cgan  12 /usr/share/datasets/fashion-mnist"
   "classifier:cifar10"
-  "cifar10-cgan   4 /work/shared/datasets/cifar10/cifar10-jpg.tar.gz"
+  "cifar10-cgan   4 $DATA/cifar10/cifar10-jpg.tar.gz"
 )
 
 # Per model: further training options, and export options (mnist-infogan ships as q8_0; Training/README.md).

@@ -371,7 +371,7 @@ def load_dataset(kind: str, data: str, split: str = "train", cache_dir: str | No
 
 
 DEFAULT_DATA = {
-    "mnist": "/work/shared/datasets/mnist",
+    "mnist": "../shared/datasets/mnist",
     "fashion": "/usr/share/datasets/fashion-mnist",
-    "cifar10": "/work/shared/datasets/cifar10/cifar10-jpg.tar.gz",
+    "cifar10": "../shared/datasets/cifar10/cifar10-jpg.tar.gz",
 }
