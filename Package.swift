@@ -26,10 +26,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // MARK: Public modules
-        .target(name: "GGUFFormat", swiftSettings: cpuFlags),
+        .target(name: "GGUFFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: cpuFlags),
         .target(name: "GanKernels", dependencies: ["CKernels"], swiftSettings: cpuFlags),
         .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels"], swiftSettings: cpuFlags),
         .target(name: "GanLatent", swiftSettings: cpuFlags),

@@ -3,6 +3,8 @@
 // exists every tensor's bytes are known to lie inside the file. `header(path:)` reads only the header and tensor
 // table, so a file that is not wanted is refused without reading its data; `withData()` then reads the rest.
 
+import Crypto
+
 public struct GGUFFile: Sendable {
     public let version: UInt32
     public let alignment: Int
@@ -68,6 +70,15 @@ public struct GGUFFile: Sendable {
         }
         return GGUFFile(version: version, alignment: alignment, metadata: metadata, keyIndex: keyIndex,
                         tensors: tensors, dataOffset: dataOffset, size: byteCount, bytes: all, path: path)
+    }
+
+    /// The SHA-256 of the whole file, in lowercase hex: what identifies the exact file that made an image.
+    public func sha256() -> String {
+        precondition(hasTensorData, "GGUFFile.header(path:) holds only the first bytes: call withData() first")
+        return SHA256.hash(data: bytes).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
     }
 
     public subscript(key: String) -> GGUFValue? {

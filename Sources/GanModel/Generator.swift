@@ -37,6 +37,8 @@ public final class Generator: Sendable {
     public let output: OutputSpec
     public let graph: Graph
     public let parameterCount: Int
+    /// SHA-256 of the model file (lowercase hex).
+    public let fileSHA256: String
     let steps: [Step]
     /// Working memory of one image, in floats; `generate` sizes its chunks to stay within `workspaceBudget`.
     let workspaceFloatsPerImage: Int
@@ -73,6 +75,7 @@ public final class Generator: Sendable {
 
     public init(file: GGUFFile, parallelism: Parallelism = .serial) throws(ModelError) {
         (card, inputs, output, graph) = try Self.describe(file)
+        fileSHA256 = file.sha256()
         let weights = try Weights(file: file, graph: graph, parallelism: parallelism)
         parameterCount = weights.parameterCount
         steps = try Planner(graph: graph, weights: consume weights, parallelism: parallelism).steps

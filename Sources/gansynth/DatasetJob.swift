@@ -137,7 +137,8 @@ struct DatasetJob {
         let spec = generator.inputs
         let seed = plan.seed(at: index)
         var label = plan.chosenLabel(at: index)
-        var row = ManifestRow(file: file, index: index, seed: seed, truncation: truncation, model: generator.card.name)
+        var row = ManifestRow(file: file, index: index, seed: seed, truncation: truncation, model: generator.card.name,
+                              modelSHA256: generator.fileSHA256)
         if (spec.isConditional && label == nil) || hasCodes {
             let drawn = drawnConditions(seed: seed, labelCount: spec.labels.count,
                                         categoricalSizes: spec.categoricalSizes, continuousCount: spec.continuousCount)

@@ -12,6 +12,8 @@ struct ManifestRow {
     var labelName: String?
     var truncation: Double?
     var model: String
+    /// SHA-256 of the model file (lowercase hex).
+    var modelSHA256: String
     /// InfoGAN codes; nil for models without codes (the columns are then left out).
     var categorical: [Int]?
     var continuous: [Float]?
@@ -29,6 +31,7 @@ final class ManifestWriter {
         self.hasCodes = hasCodes
         var header = ["file", "index", "seed", "label", "label_name", "truncation", "model"]
         if hasCodes { header += ["categorical", "continuous"] }
+        header.append("model_sha256")
         try csv.append(header.joined(separator: ",") + "\n")
     }
 
@@ -44,6 +47,8 @@ final class ManifestWriter {
             fields += [("categorical", "[" + categorical.map(String.init).joined(separator: ",") + "]"),
                        ("continuous", "[" + continuous.map { "\($0)" }.joined(separator: ",") + "]")]
         }
+        cells.append(row.modelSHA256)
+        fields.append(("model_sha256", jsonString(row.modelSHA256)))
         try csv.append(cells.joined(separator: ",") + "\n")
         try jsonl.append("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}\n")
     }

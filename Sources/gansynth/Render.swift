@@ -125,13 +125,15 @@ func write(_ picture: Image, to path: String, encoding: EncodingOptions, text: [
     }
 }
 
-/// PNG text chunks that let anyone regenerate the picture.
+/// PNG text chunks that let anyone regenerate the picture: the model by name, file name (not the folder, which is one
+/// machine's) and SHA-256, which names the exact file whatever it is called.
 func provenance(generator: Generator, modelPath: String, seeds: [UInt32], truncation: Double?,
                 extra: [(String, String)] = []) -> [TextChunk] {
     var chunks = [
         TextChunk(key: "Software", value: "gansynth \(Gansynth.version)"),
         TextChunk(key: "gansynth:model", value: generator.card.name),
-        TextChunk(key: "gansynth:model-file", value: modelPath),
+        TextChunk(key: "gansynth:model-file", value: String(modelPath.split(separator: "/").last ?? "")),
+        TextChunk(key: "gansynth:model-sha256", value: generator.fileSHA256),
         TextChunk(key: "gansynth:seeds", value: formatSeedList(seeds)),
         TextChunk(key: "gansynth:truncation", value: truncation.map { String($0) } ?? "none"),
         TextChunk(key: "gansynth:command", value: CommandLine.arguments.map(shellQuoted).joined(separator: " ")),

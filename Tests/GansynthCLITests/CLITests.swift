@@ -19,6 +19,20 @@ var binary: URL {
     return dir.appendingPathComponent("gansynth")
 }
 
+/// `sha256sum`'s digest of a file: an implementation independent of the one under test.
+func sha256sum(_ path: String) throws -> String {
+    let p = Process(), out = Pipe()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+    p.arguments = [path]
+    p.standardOutput = out
+    try p.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return String(text.prefix(64))
+}
+
+func fixturePath(_ name: String) -> String { fixtures + "/" + name }
+
 struct Run {
     var status: Int32
     var stdout: [UInt8]
@@ -75,6 +89,10 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         #expect(img.width == 8 * 30 + 2 && img.height == 8 * 30 + 2 && img.channels == 1)
         let text = try pngTextChunks([UInt8](try Data(contentsOf: out)))
         #expect(text.contains(TextChunk(key: "gansynth:model", value: "mnist-dcgan")))
+        // The file by its name and digest, never the folder it was found in.
+        #expect(text.contains(TextChunk(key: "gansynth:model-file", value: "mnist-dcgan.gguf")))
+        let digest = try sha256sum(repo.appendingPathComponent("Models/mnist-dcgan.gguf").path)
+        #expect(text.contains(TextChunk(key: "gansynth:model-sha256", value: digest)))
         #expect(text.contains(TextChunk(key: "gansynth:seeds", value: "0-63")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.png"])
     }

@@ -90,13 +90,15 @@ private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
         #expect(try files(dir) == names + ["manifest.csv", "manifest.jsonl"])
 
         let (header, rows) = try csv(dir.appendingPathComponent("manifest.csv"))
-        #expect(header == ["file", "index", "seed", "label", "label_name", "truncation", "model"])
-        #expect(rows == (0..<12).map { [names[$0], "\($0)", "\(100 + $0)", "", "", "0.7", "tiny-dcgan"] })
+        #expect(header == ["file", "index", "seed", "label", "label_name", "truncation", "model", "model_sha256"])
+        let digest = try sha256sum(fixturePath("tiny-dcgan.gguf"))
+        #expect(rows == (0..<12).map { [names[$0], "\($0)", "\(100 + $0)", "", "", "0.7", "tiny-dcgan", digest] })
         let json = try jsonLines(dir.appendingPathComponent("manifest.jsonl"))
         #expect(json.count == 12)
         for (i, row) in json.enumerated() {
             #expect(row["file"] as? String == names[i] && row["index"] as? Int == i && row["seed"] as? Int == 100 + i)
             #expect(row["label"] is NSNull && row["truncation"] as? Double == 0.7 && row["model"] as? String == "tiny-dcgan")
+            #expect(row["model_sha256"] as? String == digest)
         }
 
         // Image i is what `sample` makes for seed seed+i, and says so in its text chunks.
@@ -163,7 +165,7 @@ private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
         let dir = try temporaryDirectory()
         #expect(try gansynth(["generate", "--model", "tiny-infogan", "--n", "3", "--outdir", dir.path]).status == 0)
         let (header, rows) = try csv(dir.appendingPathComponent("manifest.csv"))
-        #expect(header.suffix(2) == ["categorical", "continuous"])
+        #expect(header.suffix(3) == ["categorical", "continuous", "model_sha256"])
         #expect(rows.allSatisfy { $0[7].split(separator: ";").count == 2 && $0[8].split(separator: ";").count == 2 })
         let json = try jsonLines(dir.appendingPathComponent("manifest.jsonl"))
         #expect(json.allSatisfy { ($0["categorical"] as? [Int])?.count == 2 && ($0["continuous"] as? [Double])?.count == 2 })

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 
 import torch
@@ -29,4 +30,17 @@ def provenance(ck: dict) -> tuple[int, str, str | None]:
     partial = ck.get("iter_in_epoch", 0)
     commands = ck.get("commands") or []
     return (epochs, f"{epochs} epochs{f' + {partial} iterations' if partial else ''}",
-            " ; ".join(commands) if commands else None)
+            " ; ".join(portable_command(c) for c in commands) if commands else None)
+
+
+_DATA_ARG = re.compile(r"(--data[ =])(/\S+)")
+
+
+def portable_command(command: str) -> str:
+    """`command` with an absolute --data folder written as $DATA/<name under the datasets folder>, so a model
+    file records how it was trained without naming the folders of the machine that trained it."""
+    def relative(m: re.Match) -> str:
+        parts = m.group(2).split("/")
+        tail = parts[parts.index("datasets") + 1:] if "datasets" in parts else parts[-1:]
+        return m.group(1) + "$DATA/" + "/".join(tail)
+    return _DATA_ARG.sub(relative, command)
