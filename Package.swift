@@ -26,22 +26,21 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // MARK: Public modules
-        .target(name: "GGUFFormat", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-                swiftSettings: cpuFlags),
+        .target(name: "GGUFFormat", dependencies: ["CLibCrypto"], swiftSettings: cpuFlags),
         .target(name: "GanKernels", dependencies: ["CKernels"], swiftSettings: cpuFlags),
         .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels"], swiftSettings: cpuFlags),
         .target(name: "GanLatent", swiftSettings: cpuFlags),
         .target(name: "GanImage", dependencies: ["CPNGShim", "CJPEGShim"], swiftSettings: cpuFlags),
 
-        // MARK: C shims (the only code that calls setjmp/longjmp) and the C kernels (code for one CPU feature at a time)
+        // MARK: C shims (the only code that calls setjmp/longjmp), libcrypto, and the C kernels (code for one CPU feature at a time)
         // The kernels are optimized in debug builds too, like the Swift numeric modules.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(name: "CPNGShim", linkerSettings: [.linkedLibrary("png")]),
         .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // MARK: Executable
         .executableTarget(

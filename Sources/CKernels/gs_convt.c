@@ -251,9 +251,8 @@ typedef float f32x32 __attribute__((vector_size(128)));
 #define LOAD_MASKED(V, P, M) ((V) = (f32x16)_mm512_maskz_loadu_ps((__mmask16)(M), (P)))
 
 // AVX2 has masked loads too (vmaskmovps: 8 lanes, the mask a vector; masked-off lanes are not read), so it reads x
-// itself like AVX-512 rather than a zero-bordered copy: mnist-dcgan's output layer 0.59 → 0.54 ms, cifar10-cgan's
-// 1.29 → 1.04 ms, ref-dcgan64's 5.5 → 4.7 ms (batch 64, 2 threads, --tiles portable). Its 16 registers still hold
-// fewer accumulators than the 24 of two 3-channel units, so it is slower than AVX-512 per FMA.
+// itself like AVX-512 rather than copying a zero-bordered input first. Its 16 registers still hold fewer
+// accumulators than the 24 of two 3-channel units, so it is slower than AVX-512 per FMA.
 typedef float f32x8 __attribute__((vector_size(32)));
 #define LOAD_MASKED_AVX2(V, P, M)                                                                                \
     do {                                                                                                       \

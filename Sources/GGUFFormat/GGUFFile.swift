@@ -3,7 +3,7 @@
 // exists every tensor's bytes are known to lie inside the file. `header(path:)` reads only the header and tensor
 // table, so a file that is not wanted is refused without reading its data; `withData()` then reads the rest.
 
-import Crypto
+import CLibCrypto
 
 public struct GGUFFile: Sendable {
     public let version: UInt32
@@ -75,7 +75,11 @@ public struct GGUFFile: Sendable {
     /// The SHA-256 of the whole file, in lowercase hex: what identifies the exact file that made an image.
     public func sha256() -> String {
         precondition(hasTensorData, "GGUFFile.header(path:) holds only the first bytes: call withData() first")
-        return SHA256.hash(data: bytes).map { byte in
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        let ok = bytes.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
+        precondition(ok == 1 && length == 32, "libcrypto's SHA-256 failed")
+        return digest.prefix(32).map { byte in
             let hex = String(byte, radix: 16)
             return byte < 16 ? "0" + hex : hex
         }.joined()

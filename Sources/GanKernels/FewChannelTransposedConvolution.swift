@@ -1,7 +1,7 @@
 // The few-channel way of TransposedConvolution: ConvTranspose2d(Cin, 1-3, kernel 4, stride 2, padding 1), a
 // DCGAN's output layer. Its phases would fill 3 rows of a 12-row tile, and columns-then-scatter adds the k·k
-// column rows into the image one value at a time: that layer ran at 32-41% of the FMA peak while the layers
-// before it ran at 80-88%. CKernels' gs_convt_k4s2_few computes each output as one FMA chain over (ci, ky, kx),
+// column rows into the image one value at a time, far below the layers before it (Benchmarks/README.md has the
+// figures). CKernels' gs_convt_k4s2_few computes each output as one FMA chain over (ci, ky, kx),
 // 16 pixels of a phase per vector.
 //
 // Work is cut into pieces of `fewChannelsRows` input rows of one image. On x86 the kernel reads the shifted input

@@ -213,10 +213,8 @@ private struct TiledProduct<Operands: TileOperands> {
         let fusedEpilogue = kernel == .avx512 ? tileEpilogue(activation) : nil
         // Tiles are taken in blocks whose packed A (up to `blockBytes`, 8 MiB) stays in L3 while every panel of B streams past it
         // (the tile prefetches the next tile's A into L2): without blocks, a layer whose A outgrows L3 would re-read
-        // A from memory for each 32 columns. Blocks that fit L2 (768 KiB) were slower once the tile prefetched A:
-        // each B panel is gathered (sub-pixel phases) or packed once per block, and a phase of DCGAN 64's
-        // 512 → 256 layer alone is 2 MiB (1 thread, batch 64: ref-dcgan64 462 → 485 images/s, ref-mlp 20,982 →
-        // 21,790, cifar10-cgan 2,733 → 2,787).
+        // A from memory for each 32 columns. Not blocks that fit L2: each B panel is gathered or packed once per
+        // block, so smaller blocks repeat that work, and the tile's prefetch of A already hides L3.
         var blockStart = range.lowerBound
         while blockStart < range.upperBound {
             var blockEnd = blockStart, bytes = 0
@@ -269,7 +267,7 @@ private struct TiledProduct<Operands: TileOperands> {
                             multiplyTile(a + i * k, segments[0]!, k: k, into: sums)
                         }
                         let raw = UnsafeRawPointer(sums)
-                        // Two loops rather than one with the epilogue behind a test: one loop measured 1.4% slower.
+                        // Two loops rather than one with the epilogue behind a test in the hot loop.
                         if kernel == .avx512 && fusedEpilogue != nil {
                             for r in 0..<min(rowPanels * tileRows, m - i) {
                                 let v0 = raw.loadUnaligned(fromByteOffset: r * sumsStride * 4, as: Vector.self)
@@ -363,8 +361,7 @@ private struct TiledProduct<Operands: TileOperands> {
 /// A last panel of B with at most this many columns goes through `panelColumnSums` instead of a tile.
 let thinColumns = 2
 
-/// Chains `panelColumnSums` runs at once: eight chains of one FMA each keep both FMA pipes busy (twelve were no
-/// faster at batch 1 on mnist-dcgan: 6,190 → 6,120 images/s, 1 thread).
+/// Chains `panelColumnSums` runs at once: eight chains of one FMA each keep both FMA pipes busy.
 let panelColumnChains = 8
 
 /// A panel's six sums (lanes 0-5 of a chain) as the lanes of a vector, for the epilogue.

@@ -21,8 +21,8 @@ public struct PackedMatrix: Sendable {
     let rowScale: PinnedBuffer<Float>?
 
     /// `transpose`: also keep Aᵀ in slabs, for products with few columns. An f32 Aᵀ is kept only up to
-    /// `transposedLimit` bytes: a second f32 copy of a large layer costs more at load and in memory (26 MB for
-    /// mnist-infogan's linear 1024 → 6272) than the slab layout gains over reading the panels; the compact forms are
+    /// `transposedLimit` bytes: a second f32 copy of a large layer costs more at load and in memory than the slab
+    /// layout gains over reading the panels; the compact forms are
     /// always kept (at most half the panels' size).
     /// `parallelism`: the threads that pack (rows of A split between them; the same buffers whatever the split).
     public init(_ a: UnsafePointer<Float>, rows: Int, columns: Int, transpose: Bool = false, rowScale: [Float]? = nil,
@@ -174,7 +174,7 @@ func q8Exact(_ block: UnsafePointer<Float>, quants: UnsafeMutablePointer<Int8>) 
 }
 
 /// The binary16 bits of `v` if binary16 holds it exactly (±0 included), else nil: one conversion each way (F16C
-/// instructions on x86, where the bit-level test below took 2.3 ms of a 100 × 6272 layer's load).
+/// instructions on x86, where a bit-level test was a noticeable part of a large layer's load).
 @inline(__always)
 func exactHalfBits(_ v: Float) -> UInt16? {
     #if (os(macOS) || targetEnvironment(macCatalyst)) && arch(x86_64)

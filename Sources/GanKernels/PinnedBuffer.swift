@@ -1,8 +1,7 @@
 // Memory for a layer's packed weights and tables: zero-filled, never moved, freed with the layer, so that kernels
 // on any thread can hold plain pointers into it. calloc, because a large block comes fresh from mmap and is zero
 // already: no zeroing pass over memory about to be written anyway.
-// (Transparent huge pages, asked for with madvise, took a few faults off large buffers but stalled some loads for
-// 30-100 ms in compaction: mnist-infogan's packing 33-36 ms, once 104.)
+// No transparent huge pages: madvise saved a few faults but stalled some loads for tens of ms in compaction.
 
 #if canImport(Glibc)
 import Glibc

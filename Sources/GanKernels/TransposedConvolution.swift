@@ -137,7 +137,7 @@ public struct TransposedConvolution: Sendable {
     /// Distance between the input's channel rows as the sub-pixel gather reads them. A panel reads the same 16
     /// columns of every channel; when the rows are a multiple of 8 cache lines apart (DCGAN 64's 128 × 64·16·16
     /// input: 64 KiB apart), those reads fall into a few cache sets of L1 and L2 and evict each other, and the
-    /// gather waits on L3 or memory (ref-dcgan64's 128 → 64 layer at 56% of peak, a fifth of it in the gather).
+    /// gather waits on L3 or memory.
     /// Such an input, when larger than L1, is first copied with rows an odd number of lines apart.
     static func gatherStride(columns: Int, inChannels: Int) -> Int {
         columns % 128 == 0 && inChannels * columns * 4 > 32 << 10 ? columns + 16 : columns
@@ -334,8 +334,8 @@ public func convTranspose2dScratchCount(_ g: ConvGeometry) -> Int {
 /// x (Cin, B, H, W), packedWeight Wᵀ (Cout·k·k, Cin, packed), bias (Cout) → y (Cout, B, Ho, Wo).
 ///
 /// Batches of larger images go in pieces of a few images, each piece's column matrix scattered while it is still in
-/// L2 (a whole batch's is 12.6 MB for DCGAN 64's last layer at batch 64, written out and read back: that layer ran
-/// at 12% of peak at batch 64 and 34% at batch 1); the pieces, not the columns, are shared between threads. Small
+/// L2 (a whole batch's would be written out to memory and read back); the pieces, not the columns, are shared
+/// between threads. Small
 /// images (a DCGAN's first layer, 1×1) keep one product over the whole batch, which has the columns to fill a tile.
 public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWeight: PackedMatrix,
                             bias: UnsafePointer<Float>?, activation: Activation, y: UnsafeMutablePointer<Float>,
@@ -382,9 +382,8 @@ public func convTranspose2d(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWe
 
 /// A transposed convolution of 1×1 inputs (a DCGAN's first layer, z as 100×1×1) is a linear layer: each output
 /// pixel (oy, ox) receives the one tap (oy + p, ox + p), or none. So bias and activation go in the GEMM's epilogue
-/// and each channel's (k·k, B) block of columns is then transposed into its (B, Ho, Wo) plane; the scatter-add,
-/// one scalar at a time for 1×1 inputs, took ref-dcgan32's first layer (0.4 M of its 18 M multiply-adds) to a
-/// tenth of the whole pass. The same bits as the scatter: act(bias + (0 + tap)).
+/// and each channel's (k·k, B) block of columns is then transposed into its (B, Ho, Wo) plane, where the
+/// scatter-add would go one scalar at a time. The same bits as the scatter: act(bias + (0 + tap)).
 private func convTranspose2dFromPoints(_ g: ConvGeometry, x: UnsafePointer<Float>, packedWeight: PackedMatrix,
                                        bias: UnsafePointer<Float>?, activation: Activation,
                                        y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,

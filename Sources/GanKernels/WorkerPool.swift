@@ -1,6 +1,6 @@
 // Helper threads that wait for work by spinning briefly before they sleep. A forward pass forks and joins
-// once per layer; waking a sleeping thread costs tens of microseconds on this VM, as much as a whole small layer,
-// so with threads that sleep between layers 2 threads ran a batch-1 MLP slower than 1 (5,493 vs 6,541 images/s).
+// once per layer, and waking a sleeping thread costs as much as a whole small layer: with threads that slept
+// between layers, 2 threads ran a batch-1 MLP slower than 1.
 //
 // Protocol. `ticket` packs (generation: 32 bits, slices: 16, next: 16). The submitter publishes a job by
 // writing `body` and then storing a ticket of a new generation with next = 0. Anyone claims slice `next` by
@@ -71,10 +71,9 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Keeps idle helpers awake, in short naps instead of asleep on the semaphore, for the next `nanoseconds`: from
-    /// there a helper took 0.5-5 ms to wake on this VM when the CLI's first job came (its 64 images: one thread's
-    /// share started up to 3.7 ms after the other's, the batch took 7.8-12.4 ms instead of 6.3-7.5). Nothing where
-    /// helpers do not spin at all (more threads than cores).
+    /// Keeps idle helpers awake, in short naps instead of asleep on the semaphore, for the next `nanoseconds`: woken
+    /// from the semaphore, a helper starts the CLI's first job milliseconds late. Nothing where helpers do not spin
+    /// at all (more threads than cores).
     func keepAwake(nanoseconds: UInt64) {
         guard spinNanoseconds > 0 else { return }
         awakeUntil.store(monotonicNanoseconds() + nanoseconds, ordering: .sequentiallyConsistent)
@@ -134,8 +133,7 @@ final class WorkerPool: @unchecked Sendable {
                 let now = monotonicNanoseconds()
                 guard now - spinStart >= spinNanoseconds else { continue }
                 if now < awakeUntil.load(ordering: .relaxed) {
-                    // Kept awake: naps of 100 µs. Spinning all through a model load slowed the loading thread on
-                    // the other core (7.5 ms loads became 11-15), and from the semaphore a wake took ms.
+                    // Naps, not spinning: a helper spinning through a model load slows the loading thread.
                     var nap = timespec(tv_sec: 0, tv_nsec: 100_000)
                     nanosleep(&nap, nil)
                     continue

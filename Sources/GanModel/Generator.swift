@@ -89,13 +89,10 @@ public final class Generator: Sendable {
     public static let workspaceBudget = 1 << 28
 
     /// Images per chunk: enough that the weights, which every chunk reads once, cost at most 1 MiB of reading per
-    /// image (mnist-infogan's linear 1024 → 6272 alone is 26 MB), otherwise as many as fit their activations and
+    /// image, otherwise as many as fit their activations and
     /// scratch in about 2 MiB (a Zen 4 core's L2 is 1 MiB), so that a layer's input is still in cache while the
     /// next layer gathers it; a multiple of 16 (the GEMM panel width) and never below 16: a layer on 1×1 inputs (a
-    /// DCGAN's first transposed convolution) has one GEMM column per image. mnist-dcgan, 1 thread: 5,886 images/s
-    /// in chunks of 16, 5,269 in chunks of 64. (The weights' share was 256 KiB per image until the tile prefetched
-    /// A and blocks grew to 8 MiB; since then chunks of 64 and 16 run alike on 1 thread, and with 2 threads side by
-    /// side, smaller ones are faster: cifar10-cgan at batch 64 in chunks of 32 5,470-5,611, of 16 5,645-5,754.)
+    /// DCGAN's first transposed convolution) has one GEMM column per image. Figures: Benchmarks/README.md.
     var cacheFriendlyChunk: Int {
         let forActivations = (2 << 20) / 4 / workspaceFloatsPerImage / 16 * 16
         let forWeights = (parameterCount * 4 / (1 << 20) + 15) / 16 * 16
@@ -123,8 +120,7 @@ public final class Generator: Sendable {
         // only what its own core wrote, where a layer split over threads reads the other core's half of its input
         // (mnist-dcgan at 2 threads ran its layers 2-12 points of peak below their 1-thread figures). What is left,
         // fewer chunks than threads, runs chunk by chunk with each layer split over the threads. Chunks shrink (not
-        // below 16 images) until every thread has one: mnist-gan at batch 64, 2 threads, 39,100-39,300 images/s as
-        // one chunk split layer by layer, 43,000-43,900 as two side by side.
+        // below 16 images) until every thread has one: chunks side by side beat one chunk split layer by layer.
         let threads = parallelism.threads
         let share = batch.count / threads / 16 * 16
         if threads > 1 && share >= 16 && chunk > share { chunk = share }
@@ -238,7 +234,7 @@ struct Weights {
                 let name = node.tensorName(t.suffix)
                 guard let info = file.tensor(named: name) else { continue }
                 do {
-                    // Large tensors decoded in parts on the threads (mnist-dcgan's 627 k-value linear: 2.4 → 1.5 ms).
+                    // Large tensors decoded in parts on the threads: decoding is a visible share of a load.
                     tensors[name] = info.elementCount < 1 << 16 || parallelism.threads == 1
                         ? try file.floats(of: info)
                         : try file.floats(of: info) { count, body in parallelism.forEachSlice(of: count, body) }
