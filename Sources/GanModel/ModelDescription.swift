@@ -41,6 +41,9 @@ struct Metadata {
     func string(_ key: String) throws(ModelError) -> String {
         guard let v = file[key] else { throw .missingKey(key) }
         guard let s = v.stringValue else { throw .wrongKeyType(key: key, expected: "a string", found: v.typeDescription) }
+        if let nul = s.utf8.firstIndex(of: 0) {
+            throw .nulInString(key: key, element: nil, byteOffset: s.utf8.distance(from: s.utf8.startIndex, to: nul))
+        }
         return s
     }
 
@@ -102,6 +105,11 @@ struct Metadata {
         guard let v = file[key] else { return nil }
         guard let a = v.stringArray else {
             throw .wrongKeyType(key: key, expected: "an array of strings", found: v.typeDescription)
+        }
+        for (i, s) in a.enumerated() {
+            if let nul = s.utf8.firstIndex(of: 0) {
+                throw .nulInString(key: key, element: i, byteOffset: s.utf8.distance(from: s.utf8.startIndex, to: nul))
+            }
         }
         return a
     }

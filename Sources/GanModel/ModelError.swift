@@ -11,6 +11,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingKey(String)
     case wrongKeyType(key: String, expected: String, found: String)
     case valueOutOfRange(key: String, value: String, allowed: String)
+    /// A NUL byte in a string gansynth shows or records (`element` for an array's).
+    case nulInString(key: String, element: Int?, byteOffset: Int)
     case unknownOp(node: Int, op: String)
     case badInputs(node: Int, op: String, reason: String)
     case shapeMismatch(node: Int, op: String, reason: String)
@@ -36,6 +38,9 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "metadata key '\(key)' must be \(expected), found \(found)"
         case .valueOutOfRange(let key, let value, let allowed):
             return "metadata key '\(key)' is \(value); allowed: \(allowed)"
+        case .nulInString(let key, let element, let offset):
+            return "metadata key '\(key)'\(element.map { " element \($0)" } ?? "") holds a NUL byte (byte \(offset)); "
+                + "names, labels and descriptions must be text without NUL"
         case .unknownOp(let node, let op):
             return "graph node \(node) has unknown op '\(op)'; see Models/FORMAT.md for the supported ops"
         case .badInputs(let node, let op, let reason):

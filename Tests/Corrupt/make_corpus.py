@@ -942,6 +942,24 @@ def _():
     return base().set("gansynth.node.2.shape", value).to_bytes()
 
 
+@case("name-with-nul", "general.name is 'tiny' NUL 'gan'",
+      "metadata key 'general.name' holds a NUL byte (byte 4)")
+def _():
+    return base().set("general.name", v_str("tiny\0gan")).to_bytes()
+
+
+@case("label-with-nul", "gansynth.labels is ['cat', 'do' NUL 'g']",
+      "metadata key 'gansynth.labels' element 1 holds a NUL byte (byte 2)")
+def _():
+    return base().set("gansynth.labels", v_arr_str(["cat", "do\0g"])).to_bytes()
+
+
+@case("op-name-with-nul", "node 3's op is 'tanh' NUL",
+      "metadata key 'gansynth.node.3.op' holds a NUL byte (byte 4)")
+def _():
+    return base().set("gansynth.node.3.op", v_str("tanh\0")).to_bytes()
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):
