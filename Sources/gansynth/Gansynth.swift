@@ -23,7 +23,7 @@ struct Gansynth: ParsableCommand {
         // A closed stdout pipe must surface as EPIPE from write(2), which ends the run quietly (status 141).
         signal(SIGPIPE, SIG_IGN)
         do {
-            var command = try parseAsRoot()
+            var command = try parseCommandLine()
             try command.run()
             finishStandardOutput()
         } catch let error as CLIError {
@@ -37,10 +37,56 @@ struct Gansynth: ParsableCommand {
             }
             var message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             if message.hasPrefix("Error: ") { message.removeFirst(7) }
+            if let hint = prefixSuggestion(for: message) {
+                message = String(message.prefix { $0 != "." && $0 != "?" }) + ". Did you mean '\(hint)'?"
+            }
             printError(message + " (see 'gansynth help')")
             terminate(ExitStatus.usage)
         }
     }
+}
+
+/// Whether validate() methods run. ArgumentParser reports unknown options only after validate() passes, and a
+/// mistyped option's value (`--nn 4`) has by then been taken as the output file, so a failed validation is parsed
+/// again without validation: an unknown option found that way is the error to report.
+enum CommandLineCheck {
+    nonisolated(unsafe) static var validating = true
+}
+
+extension Gansynth {
+    static func parseCommandLine() throws -> ParsableCommand {
+        do {
+            return try parseAsRoot()
+        } catch let validationError {
+            guard exitCode(for: validationError) != .success else { throw validationError }
+            CommandLineCheck.validating = false
+            defer { CommandLineCheck.validating = true }
+            do {
+                _ = try parseAsRoot()
+            } catch {
+                if message(for: error).hasPrefix("Unknown option") || message(for: error).hasPrefix("Error: Unknown option") {
+                    throw error
+                }
+            }
+            throw validationError
+        }
+    }
+}
+
+/// ArgumentParser suggests options by edit distance, which misses a shortened name (`--trunc`, `--tr`): the one
+/// option of the subcommand that the unknown one begins, if exactly one does.
+private func prefixSuggestion(for message: String) -> String? {
+    guard message.hasPrefix("Unknown option '--"),
+          let end = message.dropFirst(16).firstIndex(of: "'") else { return nil }
+    let typed = String(message[message.index(message.startIndex, offsetBy: 16)..<end])
+    let arguments = CommandLine.arguments.dropFirst()
+    guard let name = arguments.first,
+          let command = Gansynth.configuration.subcommands.first(where: { $0._commandName == name }) else { return nil }
+    let help = Gansynth.helpMessage(for: command)
+    let options = Set(help.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") })
+        .filter { $0.hasPrefix("--") && $0.count > 2 }.map(String.init))
+    let matches = options.filter { $0.hasPrefix(typed) }
+    return matches.count == 1 ? matches.first : nil
 }
 
 /// Exits 0 once everything printed has reached stdout; text that could not be written (a full disk, /dev/full)

@@ -29,6 +29,7 @@ struct Generate: ParsableCommand {
     var output: String?
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         _ = try dataset.destination(output: output)
     }
 

@@ -62,6 +62,7 @@ struct DatasetOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         try validateSeed(seed)
         if let n = count, !(1...Limits.datasetImages).contains(n) {
             throw ValidationError("--n must be 1 to \(Limits.datasetImages), got \(n)")

@@ -65,6 +65,7 @@ struct Interpolate: ParsableCommand {
     var output: String?
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         guard (2...10_000).contains(steps) else { throw ValidationError("--steps must be 2 to 10000, got \(steps)") }
         try validateSeed(seed)
         let morph = labelFrom != nil || labelTo != nil

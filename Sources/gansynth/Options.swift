@@ -56,6 +56,7 @@ struct ModelOptions: ParsableArguments {
     var batch: Int = 64
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         if let t = threads, !(1...256).contains(t) { throw ValidationError("--threads must be 1 to 256, got \(t)") }
         guard (1...4096).contains(batch) else { throw ValidationError("--batch must be 1 to 4096, got \(batch)") }
     }
@@ -87,6 +88,7 @@ struct SeedOptions: ParsableArguments {
     var truncation: Double?
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         try validateSeed(seed)
         if let n = count, !(1...Limits.images).contains(n) {
             throw ValidationError("--n must be 1 to \(Limits.images), got \(n)")
@@ -122,6 +124,7 @@ struct GridOptions: ParsableArguments {
     var scale: Int = 1
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         if let k = nrow, !(1...Limits.images).contains(k) { throw ValidationError("--nrow must be 1 to \(Limits.images), got \(k)") }
         guard (0...64).contains(padding) else { throw ValidationError("--padding must be 0 to 64, got \(padding)") }
         guard (0...255).contains(padValue) else { throw ValidationError("--pad-value must be 0 to 255, got \(padValue)") }
@@ -138,6 +141,7 @@ struct EncodingOptions: ParsableArguments {
     var quality: Int = 90
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         try validateQuality(quality)
         if let format, ImageFormat(name: format) == nil {
             throw ValidationError("unknown --format '\(format)'; use png, jpg, ppm or pgm")
@@ -171,6 +175,7 @@ struct OutputOptions: ParsableArguments {
     var quality: Int { encoding.quality }
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         _ = try imageFormat()
     }
 

@@ -26,6 +26,7 @@ struct Sample: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         if labels != nil {
             if label != nil { throw ValidationError("give either --label or --labels, not both") }
             if seeds.count != nil || seeds.seeds != nil { throw ValidationError("--labels takes --per-label and --seed, not --n or --seeds") }

@@ -44,6 +44,7 @@ struct Sweep: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        guard CommandLineCheck.validating else { return }
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be 1 to 1000, got \(steps)") }
         guard (1...1000).contains(rows) else { throw ValidationError("--rows must be 1 to 1000, got \(rows)") }
         guard (0...Int64(maximumSeed) - 2000).contains(seed) else { throw ValidationError("--seed must be 0 to \(maximumSeed - 2000)") }

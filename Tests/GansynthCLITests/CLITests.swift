@@ -178,6 +178,13 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         // Tiny truncations once redrew for minutes (1e-9) or forever (1e-300).
         (["sample", "--truncation", "1e-300", "x.png"], 64, "≥ 0.01"),
         (["generate", "--truncation", "0.009", "--n", "1", "x.dir"], 64, "≥ 0.01"),
+        // A mistyped option followed by a value: that value was taken as the output file ("cannot tell the image
+        // format of '4'"); the error is the unknown option, with the option it most likely meant.
+        (["sample", "--nn", "4", "x.png"], 64, "Unknown option '--nn'. Did you mean '--n'?"),
+        (["sample", "--model", "tiny-cgan", "--lable", "1", "x.png"], 64, "Unknown option '--lable'. Did you mean '--label'?"),
+        (["sample", "--trunc", "0.5", "x.png"], 64, "Unknown option '--trunc'. Did you mean '--truncation'?"),
+        (["interpolate", "--stepz", "3", "x.png"], 64, "Unknown option '--stepz'. Did you mean '--steps'?"),
+        (["generate", "--n", "2", "--outd", "x.dir"], 64, "Unknown option '--outd'. Did you mean '--outdir'?"),
         (["info", "nope"], 66, "nope"),
         (["info", "/dev/zero"], 66, "'/dev/zero' is a character device, not a model file"),
         (["info", "/"], 66, "'/' is a directory, not a model file"),
