@@ -31,7 +31,7 @@ let package = Package(
         // MARK: Public modules
         .target(name: "GGUFFormat", dependencies: ["CLibCrypto"], swiftSettings: cpuFlags),
         .target(name: "GanKernels", dependencies: ["CKernels"], swiftSettings: cpuFlags),
-        .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels"], swiftSettings: cpuFlags),
+        .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels", "GanLatent"], swiftSettings: cpuFlags),
         .target(name: "GanLatent", swiftSettings: cpuFlags),
         .target(name: "GanImage", dependencies: ["CPNGShim", "CJPEGShim"], swiftSettings: cpuFlags),
 
@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "gansynth",
             dependencies: [
-                "GGUFFormat", "GanModel", "GanLatent", "GanImage",
+                "GanModel", "GanKernels", "GanLatent", "GanImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -32,9 +32,15 @@ public struct Image: Sendable, Equatable {
     }
 }
 
-/// The range a generator's output layer produces: `tanh` → [-1, 1], `sigmoid` → [0, 1].
-public enum ValueRange: Sendable {
-    case tanh, sigmoid
+/// The interval of values that maps onto 0…255: [-1, 1] for a tanh output layer, [0, 1] for a sigmoid one.
+public struct ValueRange: Equatable, Sendable {
+    public let low: Float, high: Float
+    public init(low: Float, high: Float) {
+        precondition(low < high, "ValueRange: low \(low) must be below high \(high)")
+        self.low = low; self.high = high
+    }
+    public static let tanh = ValueRange(low: -1, high: 1)
+    public static let sigmoid = ValueRange(low: 0, high: 1)
 }
 
 /// Converts one generated image, planar float `(C, H, W)` as a network emits it, to an interleaved `Image`.
@@ -48,7 +54,7 @@ public func quantizePlanar(_ values: UnsafeBufferPointer<Float>, channels: Int, 
     precondition(width >= 0 && height >= 0, "quantizePlanar: negative size \(width)x\(height)")
     precondition(values.count == channels * height * width,
                  "quantizePlanar: (\(channels), \(height), \(width)) needs \(channels * height * width) values, got \(values.count)")
-    let (lo, hi): (Float, Float) = range == .tanh ? (-1, 1) : (0, 1)
+    let (lo, hi) = (range.low, range.high)
     let span = hi - lo
     let plane = height * width
     var pixels = [UInt8](repeating: 0, count: plane * channels)

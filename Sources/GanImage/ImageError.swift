@@ -30,7 +30,7 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .invalidJPEGQuality(q):
             return "JPEG quality must be between 1 and 100, got \(q)"
         case .pgmNeedsGray:
-            return "PGM holds gray images; this model makes RGB images, use --format ppm"
+            return "PGM holds gray images; this image is RGB (PPM holds RGB)"
         case let .invalidTextChunk(key, reason):
             return "PNG text chunk \"\(oneLine(key))\" cannot be written: \(reason)"
         case let .encodeFailed(format, message):

@@ -64,11 +64,11 @@ extension Generator {
     func run(_ batch: GeneratorInputs, images: Range<Int>, workspace: Workspace, parallelism: Parallelism,
              into out: UnsafeMutablePointer<Float>, stepSeconds: UnsafeMutableBufferPointer<Double>? = nil) {
         let n = images.count, first = images.lowerBound
-        var clock = stepSeconds == nil ? 0 : monotonicSeconds()
+        var clock = ContinuousClock.now
         func lap(_ i: Int) {
             guard let stepSeconds else { return }
-            let now = monotonicSeconds()
-            stepSeconds[i] += now - clock
+            let now = ContinuousClock.now
+            stepSeconds[i] += (now - clock) / .seconds(1)
             clock = now
         }
         // A reshape that moves nothing (one image, or the same spatial size) reads or makes its output a view of its

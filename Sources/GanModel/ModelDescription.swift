@@ -2,6 +2,7 @@
 // `gansynth.*` keys (Models/FORMAT.md) with every type and range checked.
 
 import GGUFFormat
+import GanLatent
 
 public struct ModelCard: Equatable, Sendable {
     public var name: String
@@ -13,12 +14,15 @@ public struct ModelCard: Equatable, Sendable {
     public var epochs: Int?
 }
 
-public enum ZDistribution: String, Equatable, Sendable { case normal, uniform }
-public enum OutputRange: String, Equatable, Sendable { case tanh, sigmoid }
+/// The output layer the file declares; `bounds` is the interval its values fill.
+public enum OutputRange: String, Equatable, Sendable {
+    case tanh, sigmoid
+    public var bounds: (low: Float, high: Float) { self == .tanh ? (-1, 1) : (0, 1) }
+}
 
 public struct InputSpec: Equatable, Sendable {
     public var zDimension: Int
-    public var zDistribution: ZDistribution
+    public var zDistribution: LatentDistribution
     /// Class names; empty for an unconditional model.
     public var labels: [String]
     /// Number of values of each InfoGAN categorical code.
@@ -140,7 +144,7 @@ extension ModelCard {
 extension InputSpec {
     init(_ m: Metadata) throws(ModelError) {
         zDimension = try m.int("gansynth.z.dim", in: 1...65536)
-        zDistribution = try m.choice("gansynth.z.distribution", ZDistribution.self, allowed: [.normal, .uniform])
+        zDistribution = try m.choice("gansynth.z.distribution", LatentDistribution.self, allowed: [.normal, .uniform])
         labels = try m.stringArray("gansynth.labels") ?? []
         if m.file["gansynth.labels"] != nil, labels.count < 2 || labels.count > 100_000 {
             throw .valueOutOfRange(key: "gansynth.labels", value: "\(labels.count) name\(labels.count == 1 ? "" : "s")",

@@ -38,11 +38,7 @@ struct Generate: ParsableCommand {
         let plan = try makePlan(for: generator)
         let destination = try dataset.destination(output: output)
         switch destination {
-        case .directory(_, .pgm), .standardOutput(.image(.pgm)):
-            // Caught before any work, not by the encoder after the first batch.
-            guard generator.output.channels == 1 else {
-                throw CLIError.usage("PGM holds gray images; '\(generator.card.name)' makes RGB images, use --format ppm")
-            }
+        case .directory(_, let format), .standardOutput(.image(let format)): try checkFormat(format, for: generator)
         default: break
         }
         let job = DatasetJob(generator: generator, modelPath: path, plan: plan, truncation: dataset.truncation,

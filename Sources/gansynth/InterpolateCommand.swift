@@ -22,8 +22,9 @@ struct Interpolate: ParsableCommand {
         discussion: """
             Rows: --seeds a,b,c gives one row per consecutive pair (a→b, b→c); --pairs P gives P rows, row r \
             going from seed+2r to seed+2r+1. With --frames DIR the keyframes of --seeds form one path, written \
-            as DIR/frame_0000.png …, each segment `steps` frames, plus the last keyframe unless the path is a loop \
-            (first seed = last seed). Make a video with: ffmpeg -framerate 30 -i DIR/frame_%04d.png -pix_fmt yuv420p walk.mp4
+            as DIR/frame_0000.png … (5 digits or more from 10,000 frames on), each segment `steps` frames, plus the \
+            last keyframe unless the path is a loop (first seed = last seed); older frames in DIR that this run does \
+            not write are removed. Make a video with: ffmpeg -framerate 30 -i DIR/frame_%04d.png -pix_fmt yuv420p walk.mp4
             """)
 
     @OptionGroup var model: ModelOptions
@@ -132,17 +133,24 @@ struct Interpolate: ParsableCommand {
         guard requests.count <= Limits.images else {
             throw CLIError.usage("that makes \(requests.count) images, more than \(Limits.images); use fewer seeds or steps")
         }
-        if frames == nil { try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: steps) }
+        if frames == nil {
+            try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: steps)
+            try checkFormat(encoding.imageFormat(for: output!), for: generator)
+        } else {
+            try checkFormat(formatForFrames(), for: generator)
+        }
         let (images, inputs) = render(requests, generator: generator, model: model, truncation: truncation)
         let text = provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed), truncation: truncation,
                               extra: [("gansynth:interpolation", mode.rawValue)] + conditionsText(inputs, generator: generator))
         if let dir = frames {
             try makeDirectory(dir)
             let ext = try formatForFrames().fileExtension
+            let digits = frameDigits(count: images.count)
             for (i, image) in images.enumerated() {
                 let scaled = grid.scale > 1 ? upscaleNearest(image, factor: grid.scale) : image
-                try write(scaled, to: "\(dir)/frame_\(String(i).leftPadded(4)).\(ext)", encoding: encoding, text: text)
+                try write(scaled, to: "\(dir)/frame_\(String(i).leftPadded(digits)).\(ext)", encoding: encoding, text: text)
             }
+            try removeStaleFrames(in: dir, keeping: images.count, digits: digits, fileExtension: ext)
         } else {
             try write(compose(images, grid: grid, columns: steps), to: output!, encoding: encoding, text: text)
         }
@@ -159,7 +167,7 @@ struct Interpolate: ParsableCommand {
         let spec = generator.inputs
         if t == 0 { return ImageRequest(seed: a, label: fixedLabel) }
         if t == 1 { return ImageRequest(seed: b, label: fixedLabel) }
-        let dist: LatentDistribution = spec.zDistribution == .normal ? .normal : .uniform
+        let dist = spec.zDistribution
         var r = ImageRequest(seed: a, label: fixedLabel)
         r.z = interpolate(latentVector(seed: a, dimension: spec.zDimension, distribution: dist, truncation: truncation),
                           latentVector(seed: b, dimension: spec.zDimension, distribution: dist, truncation: truncation),
@@ -174,6 +182,29 @@ struct Interpolate: ParsableCommand {
         r.categorical = t < 0.5 ? ca.categorical : cb.categorical
         r.continuous = zip(ca.continuous, cb.continuous).map { Float((1 - t) * Double($0) + t * Double($1)) }
         return r
+    }
+}
+
+/// Frame numbers have 4 digits (ffmpeg's frame_%04d), more from 10,000 frames on, so names still sort in order.
+func frameDigits(count: Int) -> Int { max(4, String(count - 1).count) }
+
+/// Frames of an earlier, longer (or differently numbered) run in the same folder would play on after this
+/// video's end: files named exactly like a frame (frame_ + digits + this extension) that this run did not write
+/// are removed.
+func removeStaleFrames(in dir: String, keeping count: Int, digits: Int, fileExtension ext: String) throws(CLIError) {
+    guard let listing = opendir(dir) else { return }
+    var stale: [String] = []
+    while let entry = readdir(listing) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard name.hasPrefix("frame_"), name.hasSuffix("." + ext) else { continue }
+        let number = name.dropFirst(6).dropLast(ext.count + 1)
+        guard !number.isEmpty, number.allSatisfy(\.isASCII), number.allSatisfy(\.isNumber) else { continue }
+        if number.count != digits || (Int(number).map { $0 >= count } ?? true) { stale.append(name) }
+    }
+    closedir(listing)
+    for name in stale where unlink("\(dir)/\(name)") != 0 && errno != ENOENT {
+        throw CLIError(description: "cannot remove the stale frame '\(terminalSafe(dir))/\(terminalSafe(name))': "
+                       + String(cString: strerror(errno)), exitStatus: ExitStatus.cannotCreate)
     }
 }
 

@@ -111,7 +111,7 @@ struct SeedOptions: ParsableArguments {
 }
 
 struct GridOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("Images per grid row. Default: ceil(sqrt(n)), a square-ish grid.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images per grid row, 1-65536. Default: ceil(sqrt(n)) for a plain sample; one row per path, code value or class where the picture has rows of its own.", valueName: "k"))
     var nrow: Int?
 
     @Option(parsing: .unconditional, help: "Pixels between and around grid cells.")
@@ -129,6 +129,13 @@ struct GridOptions: ParsableArguments {
         guard (0...64).contains(padding) else { throw ValidationError("--padding must be 0 to 64, got \(padding)") }
         guard (0...255).contains(padValue) else { throw ValidationError("--pad-value must be 0 to 255, got \(padValue)") }
         guard (1...32).contains(scale) else { throw ValidationError("--scale must be 1 to 32, got \(scale)") }
+    }
+}
+
+extension GridOptions {
+    /// --nrow, else the layout's own row length, else a square-ish grid.
+    func columns(count: Int, natural: Int?) -> Int {
+        nrow ?? natural ?? Int(Double(count).squareRoot().rounded(.up))
     }
 }
 

@@ -1,8 +1,6 @@
 // The progress line of `gansynth generate` on standard error: `  12345/60000  2345 img/s  ETA 0:20`, redrawn
 // in place at most ten times a second. Only drawn on a terminal, so logs and pipelines stay clean.
 
-import GanKernels
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,7 +10,7 @@ import Darwin
 struct Progress {
     let total: Int
     let enabled: Bool
-    private let start = monotonicSeconds()
+    private let start = ContinuousClock.now
     private var lastDraw = -1.0
     private var drawn = false
 
@@ -24,10 +22,10 @@ struct Progress {
     /// `done` counts every image of the range that is finished, `made` only those made by this run (the rate).
     mutating func update(done: Int, made: Int, force: Bool = false) {
         guard enabled else { return }
-        let now = monotonicSeconds()
+        let now = (ContinuousClock.now - start) / .seconds(1)
         guard force || now - lastDraw >= 0.1 else { return }
         lastDraw = now
-        let elapsed = max(now - start, 1e-9)
+        let elapsed = max(now, 1e-9)
         let rate = Double(made) / elapsed
         let eta = rate > 0 ? formatDuration(Double(total - done) / rate) : "--:--"
         emit("\r  \(done)/\(total)  \(Int(rate.rounded())) img/s  ETA \(eta)\u{1B}[K")
@@ -38,7 +36,7 @@ struct Progress {
     mutating func finish(done: Int, made: Int) {
         guard enabled else { return }
         update(done: done, made: made, force: true)
-        let elapsed = monotonicSeconds() - start
+        let elapsed = (ContinuousClock.now - start) / .seconds(1)
         emit("\r  \(done)/\(total)  \(made) made in \(formatDuration(elapsed)), \(Int((Double(made) / max(elapsed, 1e-9)).rounded())) img/s\u{1B}[K\n")
         drawn = false
     }

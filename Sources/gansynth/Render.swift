@@ -74,25 +74,33 @@ func tiles(_ values: [Float], generator: Generator) -> [Image] {
         (0..<(values.count / perImage)).map { i in
             quantizePlanar(UnsafeBufferPointer(rebasing: all[(i * perImage)..<((i + 1) * perImage)]),
                            channels: o.channels, height: o.height, width: o.width,
-                           range: o.range == .tanh ? .tanh : .sigmoid)
+                           range: ValueRange(low: o.range.bounds.low, high: o.range.bounds.high))
         }
     }
 }
 
-/// Grid (or the single image for n = 1), upscaled. `columns` overrides --nrow (layouts with fixed rows).
-func compose(_ images: [Image], grid: GridOptions, columns fixedColumns: Int? = nil) -> Image {
+/// Grid (or the single image for n = 1), upscaled. `columns`: the layout's own row length (a path, a sweep, a
+/// class), used unless --nrow reflows the cells.
+func compose(_ images: [Image], grid: GridOptions, columns naturalColumns: Int? = nil) -> Image {
     var picture = images[0]
     if images.count > 1 {
-        let columns = fixedColumns ?? grid.nrow ?? Int((Double(images.count).squareRoot()).rounded(.up))
+        let columns = grid.columns(count: images.count, natural: naturalColumns)
         picture = makeGrid(images, columns: min(columns, images.count), padding: grid.padding, padValue: UInt8(grid.padValue))
     }
     return grid.scale > 1 ? upscaleNearest(picture, factor: grid.scale) : picture
 }
 
+/// PGM holds gray only: an RGB model is refused before any work, not by the encoder after it (status 64 everywhere).
+func checkFormat(_ format: ImageFormat, for generator: Generator) throws(CLIError) {
+    if format == .pgm && generator.output.channels != 1 {
+        throw .usage("PGM holds gray images; '\(generator.card.name)' makes RGB images, use ppm (--format ppm or a .ppm name)")
+    }
+}
+
 /// Checks the final picture's size before any pixel is computed.
-func checkPictureSize(count: Int, generator: Generator, grid: GridOptions, columns fixedColumns: Int? = nil) throws(CLIError) {
+func checkPictureSize(count: Int, generator: Generator, grid: GridOptions, columns naturalColumns: Int? = nil) throws(CLIError) {
     let o = generator.output
-    let columns = count == 1 ? 1 : min(fixedColumns ?? grid.nrow ?? Int(Double(count).squareRoot().rounded(.up)), count)
+    let columns = count == 1 ? 1 : min(grid.columns(count: count, natural: naturalColumns), count)
     let rows = (count + columns - 1) / columns
     let pad = count == 1 ? 0 : grid.padding
     let width = (columns * (o.width + pad) + pad) * grid.scale

@@ -52,6 +52,7 @@ struct Sample: ParsableCommand {
             requests = try seeds.seedList(defaultCount: 64).map { ImageRequest(seed: $0, label: fixedLabel) }
         }
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: columns)
+        try checkFormat(output.imageFormat(), for: generator)
 
         let (images, inputs) = render(requests, generator: generator, model: model, truncation: seeds.truncation)
         try write(compose(images, grid: grid, columns: columns), to: output,

@@ -166,7 +166,11 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         (["sample", "--label", "3", "x.png"], 64, "not conditional"),
         (["sample", "--model", "tiny-cgan", "--label", "horse", "x.png"], 64, "cat, dog, bird"),
         (["sample", "--model", "tiny-cgan", "--label", "7", "x.png"], 64, "0 to 2"),
-        (["sample", "--model", "tiny-dcgan", "--format", "pgm", "x.pgm"], 73, "RGB"),
+        // PGM on an RGB model: 73 from the encoder in sample, 64 in generate; now 64, before any work, everywhere.
+        (["sample", "--model", "tiny-dcgan", "--format", "pgm", "x.pgm"], 64, "PGM holds gray images; 'tiny-dcgan' makes RGB"),
+        (["sample", "--model", "tiny-dcgan", "x.pgm"], 64, "PGM holds gray images"),
+        (["generate", "--model", "tiny-dcgan", "--n", "2", "--format", "pgm", "--outdir", "x.dir"], 64, "PGM holds gray images"),
+        (["sweep", "--model", "tiny-infogan", "--code", "1", "x.pgm"], 64, "PGM holds gray images"),
         (["sample", "--n", "65536", "--scale", "32", "x.png"], 64, "limit"),
         (["sample", "--threads", "0", "x.png"], 64, "threads"),
         (["sample", "--truncation", "-1", "x.png"], 64, "truncation"),

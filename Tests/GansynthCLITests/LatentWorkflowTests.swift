@@ -51,7 +51,39 @@ private func png(_ args: [String]) throws -> Image {
         #expect(try readImage(URL(fileURLWithPath: loop + "/frame_0005.png")) == nine)
     }
 
+    /// A shorter run into the folder of a longer one left the longer run's last frames to play on after it.
+    @Test func aShorterRunLeavesNoStaleFrames() throws {
+        let dir = try temporaryDirectory().appendingPathComponent("f").path
+        #expect(try gansynth(["interpolate", "--seeds", "1,2", "--steps", "12", "--frames", dir]).status == 0)
+        FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data("mine".utf8))
+        #expect(try gansynth(["interpolate", "--seeds", "1,2", "--steps", "4", "--frames", dir]).status == 0)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names == ["frame_0000.png", "frame_0001.png", "frame_0002.png", "frame_0003.png", "frame_0004.png", "notes.txt"])
+    }
+
+    /// Past 9,999 frames the names were frame_10000 after frame_9999, out of sort order: now all get 5 digits.
+    @Test func tenThousandFramesKeepTheirOrder() throws {
+        let dir = try temporaryDirectory().appendingPathComponent("f").path
+        let r = try gansynth(["interpolate", "--model", "tiny-dcgan", "--seeds", "1,2", "--steps", "10000",
+                              "--frames", dir, "--format", "ppm"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(names.count == 10_001 && names.first == "frame_00000.ppm" && names.last == "frame_10000.ppm")
+    }
+
+    /// --nrow reflows the cells of a path in order; without it each path is one row.
+    @Test func nrowReflowsTheRows() throws {
+        let rows = try png(["interpolate", "--seeds", "1,2", "--steps", "6", "--padding", "0"])
+        let reflowed = try png(["interpolate", "--seeds", "1,2", "--steps", "6", "--padding", "0", "--nrow", "3"])
+        #expect(reflowed.width == 3 * 28 && reflowed.height == 2 * 28)
+        for i in 0..<6 {
+            #expect(crop(reflowed, index: i, columns: 3, tile: 28, padding: 0) == crop(rows, index: i, columns: 6, tile: 28, padding: 0))
+        }
+    }
+
     @Test(arguments: [
+        (["interpolate", "--model", "tiny-dcgan", "--seeds", "1,2", "x.pgm"], "PGM holds gray images"),
+        (["interpolate", "--model", "tiny-dcgan", "--seeds", "1,2", "--format", "pgm", "--frames", "d"], "PGM holds gray images"),
         (["interpolate", "--seeds", "1", "x.png"], "at least two"),
         (["interpolate", "--seeds", "1,2", "--steps", "1", "x.png"], "--steps"),
         (["interpolate", "--seeds", "1,2", "--pairs", "2", "x.png"], "--pairs"),

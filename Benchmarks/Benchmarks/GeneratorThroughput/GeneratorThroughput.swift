@@ -28,9 +28,10 @@ let benchmarks: @Sendable () -> Void = {
                                                warmupIterations: 3, maxDuration: .seconds(1),
                                                maxIterations: 1000)) { benchmark in
                     for _ in benchmark.scaledIterations {
-                        let t0 = monotonicSeconds()
-                        blackHole(generator.generate(inputs, parallelism: par, chunkSize: b))
-                        let ips = Double(b) / (monotonicSeconds() - t0)
+                        let elapsed = ContinuousClock().measure {
+                            blackHole(generator.generate(inputs, parallelism: par, chunkSize: b))
+                        }
+                        let ips = Double(b) / (elapsed / .seconds(1))
                         benchmark.measurement(imagesPerSecond, Int(ips.rounded()))
                         benchmark.measurement(mflops, Int((2 * Double(macs) * ips / 1e6).rounded()))
                     }

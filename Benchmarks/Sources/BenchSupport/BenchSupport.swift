@@ -66,11 +66,9 @@ public func measure(seconds: Double, warmup: Int = 3, minRuns: Int = 5, maxRuns:
                     _ body: () -> Void) -> Timing {
     for _ in 0..<warmup { body() }
     var times: [Double] = []
-    let start = monotonicSeconds()
-    while times.count < minRuns || (monotonicSeconds() - start < seconds && times.count < maxRuns) {
-        let t0 = monotonicSeconds()
-        body()
-        times.append(monotonicSeconds() - t0)
+    let clock = ContinuousClock(), start = clock.now
+    while times.count < minRuns || ((clock.now - start) / .seconds(1) < seconds && times.count < maxRuns) {
+        times.append(clock.measure(body) / .seconds(1))
     }
     times.sort()
     let n = times.count
