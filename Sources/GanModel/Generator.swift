@@ -57,6 +57,14 @@ public final class Generator: Sendable {
         try self.init(file: file, parallelism: parallelism)
     }
 
+    /// What a model file declares (card, inputs, output), from its header alone: no tensor data is read.
+    public static func declaration(path: String) throws(ModelError) -> (card: ModelCard, inputs: InputSpec, output: OutputSpec) {
+        let header: GGUFFile
+        do { header = try GGUFFile.header(path: path) } catch { throw .container(error) }
+        let d = try describe(header)
+        return (d.card, d.inputs, d.output)
+    }
+
     /// The model's card, inputs, output and graph, from metadata alone.
     private static func describe(_ file: GGUFFile) throws(ModelError)
         -> (card: ModelCard, inputs: InputSpec, output: OutputSpec, graph: Graph) {

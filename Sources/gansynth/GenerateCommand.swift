@@ -69,7 +69,7 @@ struct Generate: ParsableCommand {
             }
         }
         let plan = DatasetPlan(seeds: try dataset.seedSource(), labels: mode, labelCount: names.count,
-                               shard: try dataset.parsedShard())
+                               shard: dataset.shard ?? .whole)
         if plan.total > Limits.datasetImages {
             throw CLIError.usage("--labels all makes \(plan.seeds.count) x \(names.count) = \(plan.total) images, over the limit of \(Limits.datasetImages)")
         }

@@ -65,8 +65,11 @@ struct Info: ParsableCommand {
         if i.isConditional {
             print("             label: \(i.labels.enumerated().map { "\($0.offset)=\($0.element)" }.joined(separator: ", "))")
         }
-        for (k, size) in i.categoricalSizes.enumerated() { print("             categorical code \(k): \(size) values") }
-        if i.continuousCount > 0 { print("             continuous codes: \(i.continuousCount), uniform in [-1, 1]") }
+        // Codes count from 1, as `sweep --code K` and its PNG text do.
+        for (k, size) in i.categoricalSizes.enumerated() { print("             categorical code \(k + 1): \(size) values") }
+        if i.continuousCount > 0 {
+            print("             continuous codes 1-\(i.continuousCount) (sweep --code K), uniform in [-1, 1]")
+        }
         let o = g.output
         print("output:      \(o.channels)x\(o.height)x\(o.width) (\(o.channels == 1 ? "gray" : "RGB"), \(o.range == .tanh ? "tanh, [-1, 1]" : "sigmoid, [0, 1]"))")
         print("parameters:  \(g.parameterCount) (\(formatCount(g.parameterCount)))")

@@ -29,14 +29,14 @@ struct Interpolate: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Keyframe seeds, e.g. 1,7 or 3,9,4,3 (or one seed for --label-from/--label-to).", valueName: "list"))
-    var seeds: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keyframe seeds, e.g. 1,7 or 3,9,4,3, at most 1024 (or seeds for --label-from/--label-to: one row each).", valueName: "list"), transform: SeedList.parse)
+    var seeds: SeedList?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Rows of endpoint pairs: row r goes from seed+2r to seed+2r+1.", valueName: "p"))
     var pairs: Int?
 
-    @Option(parsing: .unconditional, help: "First seed for --pairs, or the fixed seed of a label morph.")
-    var seed: Int64 = 0
+    @Option(parsing: .unconditional, help: "First seed for --pairs, or the fixed seed of a label morph (0-4294967295). Default: 0.", transform: parseSeed)
+    var seed: UInt32?
 
     @Option(parsing: .unconditional, help: "Images per row (both endpoints included), or frames per segment with --frames.")
     var steps: Int = 10
@@ -53,8 +53,7 @@ struct Interpolate: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("... to this class.", valueName: "label"))
     var labelTo: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Redraw latent values with |z| > t.", valueName: "t"))
-    var truncation: Double?
+    @OptionGroup var truncationOption: TruncationOption
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Write numbered frames into this folder instead of one grid.", valueName: "dir"))
     var frames: String?
@@ -68,7 +67,6 @@ struct Interpolate: ParsableCommand {
     func validate() throws {
         guard CommandLineCheck.validating else { return }
         guard (2...10_000).contains(steps) else { throw ValidationError("--steps must be 2 to 10000, got \(steps)") }
-        try validateSeed(seed)
         let morph = labelFrom != nil || labelTo != nil
         if morph && (labelFrom == nil || labelTo == nil) { throw ValidationError("--label-from and --label-to go together") }
         if morph && label != nil { throw ValidationError("give either --label or --label-from/--label-to") }
@@ -77,14 +75,15 @@ struct Interpolate: ParsableCommand {
         if !morph && pairs == nil && seeds == nil { throw ValidationError("say what to walk between: --seeds a,b, --pairs P or --label-from/--label-to") }
         if let p = pairs {
             guard (1...1024).contains(p) else { throw ValidationError("--pairs must be 1 to 1024, got \(p)") }
-            guard seed + 2 * Int64(p) - 1 <= Int64(maximumSeed) else { throw ValidationError("--pairs \(p) from --seed \(seed) runs past the largest seed") }
+            guard Int64(seed ?? 0) + 2 * Int64(p) - 1 <= Int64(maximumSeed) else {
+                throw ValidationError("--pairs \(p) from --seed \(seed ?? 0) runs past the largest seed")
+            }
         }
         if let seeds {
-            let list: [UInt32]
-            do { list = try parseSeedList(seeds, limit: 1024) } catch { throw ValidationError(error.description) }
-            if !morph && list.count < 2 { throw ValidationError("--seeds needs at least two seeds to walk between") }
+            if seeds.seeds.count > 1024 { throw ValidationError("--seeds names \(seeds.seeds.count) seeds, more than 1024") }
+            if !morph && seeds.seeds.count < 2 { throw ValidationError("--seeds needs at least two seeds to walk between") }
+            if seed != nil { throw ValidationError("give either --seeds or --seed, not both: --seed is for --pairs and label morphs") }
         }
-        try validateTruncation(truncation)
         if frames != nil && output != nil { throw ValidationError("--frames writes a folder of frames; drop the output file '\(output!)'") }
         if frames == nil && output == nil { throw ValidationError("missing output file (or --frames DIR)") }
         if let output { _ = try encoding.imageFormat(for: output) }
@@ -93,17 +92,21 @@ struct Interpolate: ParsableCommand {
     func run() throws {
         let (generator, path) = try model.load()
         let spec = generator.inputs
+        let truncation = truncationOption.truncation
         try checkTruncation(truncation, for: generator)
         let mode = self.mode ?? (spec.zDistribution == .normal ? .slerp : .linear)
         let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
-        let seedList = try seeds.map { try parseSeedList($0, limit: 1024) }
+        let seedList = seeds?.seeds
 
         // Each path is a list of (start, end, t) points; a row of the grid or the whole frame sequence.
         var paths: [[ImageRequest]] = []
+        // The seeds the paths go through, in order (PNG text): not one per cell, most of which have no seed.
+        var keyframes: [UInt32] = []
         let ts = interpolationSteps(steps)
         if let from = labelFrom, let to = labelTo {
             let a = try resolveLabel(from, for: generator), b = try resolveLabel(to, for: generator)
-            for s in seedList ?? [UInt32(seed)] {
+            keyframes = seedList ?? [seed ?? 0]
+            for s in keyframes {
                 paths.append(ts.map { t in
                     var r = ImageRequest(seed: s)
                     r.labelWeights = spec.labels.indices.map { Float((1 - t) * ($0 == a ? 1 : 0) + t * ($0 == b ? 1 : 0)) }
@@ -114,7 +117,8 @@ struct Interpolate: ParsableCommand {
             }
             if frames != nil { paths = [paths.flatMap { $0 }] }
         } else {
-            let keys: [UInt32] = seedList ?? (0..<(2 * pairs!)).map { UInt32(seed + Int64($0)) }
+            let keys: [UInt32] = seedList ?? (0..<(2 * pairs!)).map { (seed ?? 0) + UInt32($0) }
+            keyframes = keys
             let segments: [(UInt32, UInt32)] = pairs != nil
                 ? stride(from: 0, to: keys.count, by: 2).map { (keys[$0], keys[$0 + 1]) }
                 : zip(keys, keys.dropFirst()).map { ($0, $1) }
@@ -140,7 +144,7 @@ struct Interpolate: ParsableCommand {
             try checkFormat(formatForFrames(), for: generator)
         }
         let (images, inputs) = render(requests, generator: generator, model: model, truncation: truncation)
-        let text = provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed), truncation: truncation,
+        let text = provenance(generator: generator, modelPath: path, seeds: keyframes, truncation: truncation,
                               extra: [("gansynth:interpolation", mode.rawValue)] + conditionsText(inputs, generator: generator))
         if let dir = frames {
             try makeDirectory(dir)
@@ -157,8 +161,7 @@ struct Interpolate: ParsableCommand {
     }
 
     private func formatForFrames() throws -> ImageFormat {
-        guard let f = encoding.format else { return .png }
-        return try encoding.imageFormat(for: "frame.\(f)")
+        try encoding.imageFormat() ?? .png
     }
 
     /// The inputs at `t` between the inputs `sample` would give seeds a and b.
@@ -169,8 +172,8 @@ struct Interpolate: ParsableCommand {
         if t == 1 { return ImageRequest(seed: b, label: fixedLabel) }
         let dist = spec.zDistribution
         var r = ImageRequest(seed: a, label: fixedLabel)
-        r.z = interpolate(latentVector(seed: a, dimension: spec.zDimension, distribution: dist, truncation: truncation),
-                          latentVector(seed: b, dimension: spec.zDimension, distribution: dist, truncation: truncation),
+        r.z = interpolate(latentVector(seed: a, dimension: spec.zDimension, distribution: dist, truncation: truncationOption.truncation),
+                          latentVector(seed: b, dimension: spec.zDimension, distribution: dist, truncation: truncationOption.truncation),
                           t: t, mode: mode)
         let ca = drawnConditions(seed: a, labelCount: spec.labels.count, categoricalSizes: spec.categoricalSizes,
                                  continuousCount: spec.continuousCount)

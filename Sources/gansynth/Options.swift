@@ -17,23 +17,51 @@ enum Limits {
     static let outputPixels = 1 << 28
 }
 
-// MARK: - Checks shared by the option groups and commands
+// MARK: - Argument types: each parsed once, where ArgumentParser reads it, with its own one-line error
 
-func validateSeed(_ seed: Int64) throws {
-    guard (0...Int64(maximumSeed)).contains(seed) else {
-        throw ValidationError("--seed \(seed) is out of range; seeds go from 0 to \(maximumSeed)")
+/// A seed, 0 … 2^32−1.
+func parseSeed(_ text: String) throws -> UInt32 {
+    guard let value = Int64(text) else { throw ValidationError("not a whole number") }
+    guard let seed = UInt32(exactly: value) else {
+        throw ValidationError("out of range; seeds go from 0 to \(maximumSeed)")
+    }
+    return seed
+}
+
+/// Seeds and ranges, e.g. 0-7,100: at most `Limits.seedListImages` (each command may allow fewer).
+struct SeedList: Equatable {
+    var seeds: [UInt32]
+    static func parse(_ text: String) throws -> SeedList {
+        do { return SeedList(seeds: try parseSeedList(text, limit: Limits.seedListImages)) } catch {
+            throw ValidationError(error.description)
+        }
     }
 }
 
-func validateTruncation(_ t: Double?) throws {
-    // Below 0.01 a draw falls inside ±t less than once in 125 tries: tiny values would spin for minutes.
-    if let t, !(t.isFinite && t >= minimumTruncation) {
-        throw ValidationError("--truncation must be a number ≥ \(minimumTruncation), got \(t)")
-    }
+/// A truncation threshold t ≥ `minimumTruncation`: below 0.01 a draw falls inside ±t less than once in 125
+/// tries, and tiny values would spin for minutes.
+func parseTruncation(_ text: String) throws -> Double {
+    guard let t = Double(text), t.isFinite else { throw ValidationError("not a number") }
+    guard t >= minimumTruncation else { throw ValidationError("must be ≥ \(minimumTruncation)") }
+    return t
 }
 
-func validateQuality(_ quality: Int) throws {
-    guard (1...100).contains(quality) else { throw ValidationError("--quality must be 1 to 100, got \(quality)") }
+/// JPEG quality, 1–100.
+func parseQuality(_ text: String) throws -> Int {
+    guard let q = Int(text), (1...100).contains(q) else { throw ValidationError("JPEG quality goes from 1 to 100") }
+    return q
+}
+
+/// An output format name: an image format, or npy (arrays, for `generate` only).
+enum OutputFormat: Equatable {
+    case image(ImageFormat)
+    case npy
+
+    static func parse(_ text: String) throws -> OutputFormat {
+        if text.lowercased() == "npy" { return .npy }
+        guard let f = ImageFormat(name: text) else { throw ValidationError("use png, jpg, ppm or pgm (or npy with generate)") }
+        return .image(f)
+    }
 }
 
 /// Truncation redraws Gaussian values; a uniform latent has nothing to truncate.
@@ -67,47 +95,54 @@ struct ModelOptions: ParsableArguments {
 
     /// The model, decoded and packed on the worker threads, and where it was found. `compute`: the caller runs the
     /// model next, so the helpers stay awake through the load and for the first images (0.2 s).
-    func load(compute: Bool = true) throws(CLIError) -> (generator: Generator, path: String) {
+    /// `path`: the file to load when --model is not given (instead of the default model).
+    func load(compute: Bool = true, path chosen: String? = nil) throws(CLIError) -> (generator: Generator, path: String) {
         if compute { parallelism.keepHelpersAwake(seconds: 0.2) }
-        let path = try ModelLocator.locate(model)
+        let path: String
+        if model == nil, let chosen { path = chosen } else { path = try ModelLocator.locate(model) }
         do { return (try Generator(path: path, parallelism: parallelism), path) } catch { throw .model(path, error) }
     }
 }
 
+/// Which seeds: --seed/--n (a range) or --seeds (a list), for `sample` and `generate`.
 struct SeedOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "First seed; images use seeds seed … seed+n-1.")
-    var seed: Int64 = 0
+    @Option(parsing: .unconditional, help: "First seed (0-4294967295); image i uses seed seed+i. Default: 0.", transform: parseSeed)
+    var seed: UInt32?
 
-    @Option(name: .customLong("n"), parsing: .unconditional, help: "Number of images.")
+    @Option(name: .customLong("n"), parsing: .unconditional, help: "Number of seeds: one image each (with --labels all, one per label). sample: 1-65536; generate: 1-100000000.")
     var count: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Seeds and ranges, e.g. 0-7,100 (instead of --seed/--n).", valueName: "list"))
-    var seeds: String?
-
-    @Option(parsing: .unconditional, help: ArgumentHelp("Redraw latent values with |z| > t (normal latents only).", valueName: "t"))
-    var truncation: Double?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seeds and ranges, e.g. 0-7,100, instead of --seed/--n (sample: up to 65536 seeds; generate: 1048576).", valueName: "list"), transform: SeedList.parse)
+    var seeds: SeedList?
 
     func validate() throws {
         guard CommandLineCheck.validating else { return }
-        try validateSeed(seed)
-        if let n = count, !(1...Limits.images).contains(n) {
-            throw ValidationError("--n must be 1 to \(Limits.images), got \(n)")
-        }
         if seeds != nil, count != nil { throw ValidationError("give either --seeds or --n, not both") }
-        try validateTruncation(truncation)
-        _ = try seedList(defaultCount: 1)
+        if seeds != nil, seed != nil { throw ValidationError("give either --seeds or --seed, not both: --seed starts the range of --n") }
     }
 
-    func seedList(defaultCount: Int) throws -> [UInt32] {
-        if let seeds {
-            do { return try parseSeedList(seeds, limit: Limits.images) } catch { throw ValidationError(error.description) }
+    /// `seedLimit`: the most seeds the command takes (in a range or a list).
+    func check(seedLimit: Int) throws {
+        if let n = count, !(1...seedLimit).contains(n) { throw ValidationError("--n must be 1 to \(seedLimit), got \(n)") }
+        if let list = seeds, list.seeds.count > seedLimit {
+            throw ValidationError("--seeds names \(list.seeds.count) seeds, more than the limit of \(seedLimit)")
         }
-        let n = count ?? defaultCount
-        guard seed + Int64(n) - 1 <= Int64(maximumSeed) else {
-            throw ValidationError("seeds \(seed)…\(seed + Int64(n) - 1) run past the largest seed, \(maximumSeed)")
-        }
-        return (0..<n).map { UInt32(seed + Int64($0)) }
     }
+
+    /// The seeds, as a range (--seed/--n, `defaultCount` images without --n) or the list.
+    func source(defaultCount: Int) throws(CLIError) -> SeedSource {
+        if let seeds { return .list(seeds.seeds) }
+        let first = seed ?? 0, n = count ?? defaultCount
+        guard Int64(first) + Int64(n) - 1 <= Int64(maximumSeed) else {
+            throw .usage("seeds \(first)…\(Int64(first) + Int64(n) - 1) run past the largest seed, \(maximumSeed)")
+        }
+        return .range(first: first, count: n)
+    }
+}
+
+struct TruncationOption: ParsableArguments {
+    @Option(parsing: .unconditional, help: ArgumentHelp("Redraw latent values with |z| > t, t ≥ \(minimumTruncation) (normal latents only).", valueName: "t"), transform: parseTruncation)
+    var truncation: Double?
 }
 
 struct GridOptions: ParsableArguments {
@@ -141,28 +176,24 @@ extension GridOptions {
 
 /// How pictures are encoded; the file name comes from each command.
 struct EncodingOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: ArgumentHelp("png, jpg, ppm or pgm. Default: from the file name; png for -.", valueName: "fmt"))
-    var format: String?
+    @Option(name: .customLong("format"), parsing: .unconditional, help: ArgumentHelp("png, jpg, ppm or pgm (generate: also npy). Default: from the file name; png for - and for --outdir.", valueName: "fmt"), transform: OutputFormat.parse)
+    var chosen: OutputFormat?
 
-    @Option(parsing: .unconditional, help: "JPEG quality, 1-100.")
+    @Option(parsing: .unconditional, help: "JPEG quality, 1-100.", transform: parseQuality)
     var quality: Int = 90
 
-    func validate() throws {
-        guard CommandLineCheck.validating else { return }
-        try validateQuality(quality)
-        if let format, ImageFormat(name: format) == nil {
-            throw ValidationError("unknown --format '\(format)'; use png, jpg, ppm or pgm")
+    /// --format as an image format; nil when not given.
+    func imageFormat() throws -> ImageFormat? {
+        switch chosen {
+        case nil: return nil
+        case .image(let f): return f
+        case .npy: throw ValidationError("--format npy is for 'gansynth generate'; pictures are png, jpg, ppm or pgm")
         }
     }
 
     /// --format, else the file name's extension; png for standard output.
     func imageFormat(for path: String) throws -> ImageFormat {
-        if let format {
-            guard let f = ImageFormat(name: format) else {
-                throw ValidationError("unknown --format '\(format)'; use png, jpg, ppm or pgm")
-            }
-            return f
-        }
+        if let f = try imageFormat() { return f }
         if path == "-" { return .png }
         let name = path.split(separator: "/").last.map(String.init) ?? path
         guard let dot = name.lastIndex(of: "."), let f = ImageFormat(pathExtension: String(name[name.index(after: dot)...])) else {
@@ -178,7 +209,6 @@ struct OutputOptions: ParsableArguments {
 
     @OptionGroup var encoding: EncodingOptions
 
-    var format: String? { encoding.format }
     var quality: Int { encoding.quality }
 
     func validate() throws {

@@ -16,6 +16,7 @@ struct Sample: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var seeds: SeedOptions
+    @OptionGroup var truncationOption: TruncationOption
     @Option(parsing: .unconditional, help: ArgumentHelp("Class for conditional models: an index or a name (case-insensitive). Default: drawn from each seed.", valueName: "label"))
     var label: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Class table: 'all' or a comma-separated list of labels, one row each.", valueName: "labels"))
@@ -27,6 +28,7 @@ struct Sample: ParsableCommand {
 
     func validate() throws {
         guard CommandLineCheck.validating else { return }
+        try seeds.check(seedLimit: Limits.images)
         if labels != nil {
             if label != nil { throw ValidationError("give either --label or --labels, not both") }
             if seeds.count != nil || seeds.seeds != nil { throw ValidationError("--labels takes --per-label and --seed, not --n or --seeds") }
@@ -38,26 +40,28 @@ struct Sample: ParsableCommand {
 
     func run() throws {
         let (generator, path) = try model.load()
-        try checkTruncation(seeds.truncation, for: generator)
+        let truncation = truncationOption.truncation
+        try checkTruncation(truncation, for: generator)
         var requests: [ImageRequest]
         var columns: Int? = nil
         if let labels {
             let rows = try resolveLabelList(labels, for: generator)
             let k = perLabel ?? 8
-            let seedList = try seeds.seedList(defaultCount: k)
-            requests = rows.flatMap { label in seedList.map { ImageRequest(seed: $0, label: label) } }
+            let seedList = try seeds.source(defaultCount: k)
+            requests = rows.flatMap { label in (0..<seedList.count).map { ImageRequest(seed: seedList[$0], label: label) } }
             columns = k
         } else {
             let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
-            requests = try seeds.seedList(defaultCount: 64).map { ImageRequest(seed: $0, label: fixedLabel) }
+            let seedList = try seeds.source(defaultCount: 64)
+            requests = (0..<seedList.count).map { ImageRequest(seed: seedList[$0], label: fixedLabel) }
         }
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: columns)
         try checkFormat(output.imageFormat(), for: generator)
 
-        let (images, inputs) = render(requests, generator: generator, model: model, truncation: seeds.truncation)
+        let (images, inputs) = render(requests, generator: generator, model: model, truncation: truncation)
         try write(compose(images, grid: grid, columns: columns), to: output,
                   text: provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed),
-                                   truncation: seeds.truncation, extra: conditionsText(inputs, generator: generator)))
+                                   truncation: truncation, extra: conditionsText(inputs, generator: generator)))
     }
 }
 

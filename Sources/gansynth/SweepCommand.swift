@@ -13,7 +13,8 @@ struct Sweep: ParsableCommand {
         discussion: """
             gansynth sweep --model mnist-infogan --code 1 --range -2:2 --steps 10 rotation.png
             gansynth sweep --model mnist-infogan --categorical rows --steps 10 digits.png
-            Continuous codes are numbered from 1, as in 'gansynth info'. The paper sweeps them from -2 to 2, \
+            Without --model, the first installed model with InfoGAN codes is used. \
+            Codes are numbered from 1, as in 'gansynth info'. The paper sweeps them from -2 to 2, \
             beyond the [-1, 1] they were trained on, to show that they extrapolate.
             """)
 
@@ -31,11 +32,11 @@ struct Sweep: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("'rows' for one row per value of the first categorical code (the default when the model has one), or a value to fix it (rows are then seeds).", valueName: "rows|v"))
     var categorical: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rows when rows are seeds.", valueName: "n"))
-    var rows: Int = 10
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rows when rows are seeds (a model without a categorical code, or --categorical V), 1-1000. Default: 10.", valueName: "n"))
+    var rows: Int?
 
-    @Option(parsing: .unconditional, help: "Seed of the fixed z (first seed when rows or columns are seeds).")
-    var seed: Int64 = 0
+    @Option(parsing: .unconditional, help: "Seed of the fixed z (first seed when rows or columns are seeds), 0-4294967295. Default: 0.", transform: parseSeed)
+    var seed: UInt32 = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Class for conditional models (index or name).", valueName: "label"))
     var label: String?
@@ -46,8 +47,11 @@ struct Sweep: ParsableCommand {
     func validate() throws {
         guard CommandLineCheck.validating else { return }
         guard (1...1000).contains(steps) else { throw ValidationError("--steps must be 1 to 1000, got \(steps)") }
-        guard (1...1000).contains(rows) else { throw ValidationError("--rows must be 1 to 1000, got \(rows)") }
-        guard (0...Int64(maximumSeed) - 2000).contains(seed) else { throw ValidationError("--seed must be 0 to \(maximumSeed - 2000)") }
+        if let rows, !(1...1000).contains(rows) { throw ValidationError("--rows must be 1 to 1000, got \(rows)") }
+        if rows != nil && categorical == "rows" {
+            throw ValidationError("--categorical rows puts one row per value of the code; --rows counts seed rows (give one or the other)")
+        }
+        guard Int64(seed) + 1000 <= Int64(maximumSeed) else { throw ValidationError("--seed must be 0 to \(maximumSeed - 1000)") }
         _ = try sweepRange()
         if let c = categorical, c != "rows", Int(c) == nil {
             throw ValidationError("--categorical takes 'rows' or a value index, got '\(c)'")
@@ -64,11 +68,11 @@ struct Sweep: ParsableCommand {
     }
 
     func run() throws {
-        let (generator, path) = try model.load()
+        let (generator, path) = try model.load(path: firstModelWithCodes())
         let spec = generator.inputs
         guard !spec.categoricalSizes.isEmpty || spec.continuousCount > 0 else {
             let withCodes = ModelLocator.installedModels().filter { m in
-                (try? Generator(path: m.path)).map { !$0.inputs.categoricalSizes.isEmpty || $0.inputs.continuousCount > 0 } ?? false
+                (try? Generator.declaration(path: m.path)).map { !$0.inputs.categoricalSizes.isEmpty || $0.inputs.continuousCount > 0 } ?? false
             }.map(\.name)
             throw CLIError.usage("model '\(generator.card.name)' has no InfoGAN codes; models with codes: "
                                  + (withCodes.isEmpty ? "none installed" : withCodes.joined(separator: ", ")))
@@ -94,13 +98,16 @@ struct Sweep: ParsableCommand {
         if code == nil && !rowsAreCategorical {
             throw CLIError.usage("say what varies across columns: --code K (a continuous code), or categorical rows with seed columns")
         }
-        let rowCount = rowsAreCategorical ? spec.categoricalSizes[0] : rows
+        if rowsAreCategorical && rows != nil {
+            throw CLIError.usage("'\(generator.card.name)' puts one row per value of its categorical code; --rows counts seed rows (fix the code with --categorical V to use it)")
+        }
+        let rowCount = rowsAreCategorical ? spec.categoricalSizes[0] : rows ?? 10
         let values = interpolationSteps(steps).map { low + (high - low) * $0 }
 
         var requests: [ImageRequest] = []
         for row in 0..<rowCount {
             for column in 0..<steps {
-                let s = UInt32(seed) + UInt32(rowsAreCategorical ? (code == nil ? column : 0) : row)
+                let s = seed + UInt32(rowsAreCategorical ? (code == nil ? column : 0) : row)
                 var r = ImageRequest(seed: s, label: fixedLabel)
                 let drawn = drawnConditions(seed: s, labelCount: spec.labels.count, categoricalSizes: spec.categoricalSizes,
                                             continuousCount: spec.continuousCount)
@@ -121,5 +128,12 @@ struct Sweep: ParsableCommand {
         extra.append(("gansynth:rows", rowsAreCategorical ? "categorical code 1 values" : "seeds"))
         try write(compose(images, grid: grid, columns: steps), to: output,
                   text: provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed), truncation: nil, extra: extra))
+    }
+
+    /// Without --model: the first installed model that has InfoGAN codes (the default model has none).
+    private func firstModelWithCodes() -> String? {
+        ModelLocator.installedModels().first { m in
+            (try? Generator.declaration(path: m.path)).map { !$0.inputs.categoricalSizes.isEmpty || $0.inputs.continuousCount > 0 } ?? false
+        }?.path
     }
 }

@@ -134,7 +134,7 @@ import Testing
 
     @Test func rgbAsPGMIsAnError() {
         #expect(throws: ImageError.pgmNeedsGray) { try encode(Fixtures.redOnBlue, as: .pgm) }
-        #expect(ImageError.pgmNeedsGray.description == "PGM holds gray images; this model makes RGB images, use --format ppm")
+        #expect(ImageError.pgmNeedsGray.description == "PGM holds gray images; this image is RGB (PPM holds RGB)")
     }
 
     @Test func decoderAcceptsCommentsAndRefusesDamage() throws {

@@ -175,7 +175,17 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         (["sample", "--threads", "0", "x.png"], 64, "threads"),
         (["sample", "--truncation", "-1", "x.png"], 64, "truncation"),
         // Negative values were "Missing value for '--seed'": now the value's own range error.
-        (["sample", "--seed", "-1", "x.png"], 64, "--seed -1 is out of range"),
+        (["sample", "--seed", "-1", "x.png"], 64, "'-1' is invalid for '--seed <seed>': out of range; seeds go from 0 to 4294967295"),
+        // --seed was silently ignored beside --seeds.
+        (["sample", "--seed", "5", "--seeds", "1,2", "x.png"], 64, "give either --seeds or --seed"),
+        (["generate", "--seed", "5", "--seeds", "1,2", "--outdir", "x.dir"], 64, "give either --seeds or --seed"),
+        (["interpolate", "--seed", "5", "--seeds", "1,2", "x.png"], 64, "give either --seeds or --seed"),
+        // --rows was ignored when rows are the categorical code's values.
+        (["sweep", "--model", "tiny-infogan", "--categorical", "rows", "--rows", "3", "x.png"], 64, "--rows counts seed rows"),
+        (["sweep", "--model", "tiny-infogan", "--code", "1", "--rows", "3", "x.png"], 64, "--rows counts seed rows"),
+        (["generate", "--n", "2", "--shard", "3/2", "--outdir", "x.dir"], 64, "k must be 1 to 2"),
+        (["sample", "--format", "npy", "x.png"], 64, "--format npy is for 'gansynth generate'"),
+        (["sample", "--quality", "0", "x.jpg"], 64, "JPEG quality goes from 1 to 100"),
         (["sample", "--n", "-5", "x.png"], 64, "--n must be 1 to 65536, got -5"),
         (["sample", "--model", "tiny-cgan", "--label", "-1", "x.png"], 64, "-1"),
         (["generate", "--n", "-3", "x.dir"], 64, "-3"),

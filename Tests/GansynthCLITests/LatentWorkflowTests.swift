@@ -14,6 +14,9 @@ private func png(_ args: [String]) throws -> Image {
     @Test func oneRowFromSeedToSeed() throws {
         let walk = try png(["interpolate", "--seeds", "1,7", "--steps", "10"])
         #expect(walk.width == 10 * 30 + 2 && walk.height == 30 + 2)
+        // The keyframes, not one seed per cell (most cells have none).
+        let text = try pngTextChunks(try gansynth(["interpolate", "--seeds", "1,7,3", "--steps", "10", "-"]).stdout)
+        #expect(text.contains(TextChunk(key: "gansynth:seeds", value: "1,7,3")))
         let grid = try png(["interpolate", "--pairs", "8", "--seed", "0", "--steps", "10"])
         #expect(grid.width == 10 * 30 + 2 && grid.height == 8 * 30 + 2)
     }
@@ -99,6 +102,17 @@ private func png(_ args: [String]) throws -> Image {
 }
 
 @Suite(.serialized) struct SweepCommand {
+    /// Without --model, sweep failed on the default model (no codes): it now takes the first installed model with
+    /// codes, and says which in its PNG text.
+    @Test func withoutModelSweepsTheFirstModelWithCodes() throws {
+        let r = try gansynth(["sweep", "--code", "1", "--steps", "3", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let name = try pngTextChunks(r.stdout).first { $0.key == "gansynth:model" }?.value
+        #expect(name == "tiny-infogan")
+        let explicit = try gansynth(["sweep", "--model", "tiny-infogan", "--code", "1", "--steps", "3", "-"])
+        #expect(try decodePNG(r.stdout) == decodePNG(explicit.stdout))
+    }
+
     @Test func continuousCodeAcrossCategoricalDown() throws {
         let s = try png(["sweep", "--model", "tiny-infogan", "--code", "1", "--range", "-2:2", "--steps", "6", "--padding", "1"])
         // tiny-infogan: categorical codes of 4 and 3 values (rows: the first), 2 continuous codes, 8x8 RGB.
