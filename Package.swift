@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "gansynth",
             dependencies: [
-                "GanModel", "GanKernels", "GanLatent", "GanImage",
+                "GGUFFormat", "GanModel", "GanKernels", "GanLatent", "GanImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

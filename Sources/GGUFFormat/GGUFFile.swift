@@ -75,14 +75,7 @@ public struct GGUFFile: Sendable {
     /// The SHA-256 of the whole file, in lowercase hex: what identifies the exact file that made an image.
     public func sha256() -> String {
         precondition(hasTensorData, "GGUFFile.header(path:) holds only the first bytes: call withData() first")
-        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        let ok = bytes.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
-        precondition(ok == 1 && length == 32, "libcrypto's SHA-256 failed")
-        return digest.prefix(32).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        return sha256Hex(bytes)
     }
 
     public subscript(key: String) -> GGUFValue? {
@@ -132,4 +125,16 @@ public struct GGUFFile: Sendable {
         }
         return values
     }
+}
+
+/// SHA-256 of `bytes` in lowercase hex (libcrypto).
+public func sha256Hex(_ bytes: [UInt8]) -> String {
+    var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+    var length: UInt32 = 0
+    let ok = bytes.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
+    precondition(ok == 1 && length == 32, "libcrypto's SHA-256 failed")
+    return digest.prefix(32).map { byte in
+        let hex = String(byte, radix: 16)
+        return byte < 16 ? "0" + hex : hex
+    }.joined()
 }

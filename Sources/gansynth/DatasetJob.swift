@@ -24,10 +24,13 @@ struct DatasetJob {
     func writeDirectory(_ path: String, format: ImageFormat) throws(CLIError) {
         let dir: OutputDirectory
         do { dir = try OutputDirectory(creating: path) } catch { throw .output(error) }
+        try RunRecord(generator: generator, plan: plan, truncation: truncation, format: format, quality: quality)
+            .claim(dir, overwrite: overwrite)
         let range = plan.range
         let manifest = manifestBase()
         dir.removeStaleTempFiles { target in
-            target == manifest + ".csv" || target == manifest + ".jsonl" || index(inFileName: target).map(range.contains) == true
+            target == manifest + ".csv" || target == manifest + ".jsonl" || target == RunRecord.fileName
+                || index(inFileName: target).map(range.contains) == true
         }
 
         var finished = BitSet(count: range.count)

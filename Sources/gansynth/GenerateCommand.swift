@@ -65,7 +65,7 @@ struct Generate: ParsableCommand {
                 }
                 mode = text.lowercased() == "all" ? .all : .balanced
             default:
-                mode = .fixed(try resolveLabel(text, for: generator))
+                mode = .fixed(try resolveLabel(text, for: generator, option: "--labels"))
             }
         }
         let plan = DatasetPlan(seeds: try dataset.seedSource(), labels: mode, labelCount: names.count,

@@ -70,6 +70,9 @@ struct DatasetOptions: ParsableArguments {
         }
         if output == "-" { return .standardOutput(chosen ?? .image(.png)) }
         if chosen == .npy || (chosen == nil && output.lowercased().hasSuffix(".npy")) { return .npyFile(output) }
+        if case .image(let f)? = chosen, output.lowercased().hasSuffix(".npy") {
+            throw ValidationError("--format \(f.fileExtension) asks for images, but '\(output)' is a .npy file (arrays); drop --format for the array, or write images with --outdir DIR")
+        }
         throw ValidationError("'\(output)': generate writes one file per image into --outdir DIR; a single output must be a .npy file or - (standard output)")
     }
 }

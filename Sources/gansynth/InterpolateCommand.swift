@@ -104,7 +104,8 @@ struct Interpolate: ParsableCommand {
         var keyframes: [UInt32] = []
         let ts = interpolationSteps(steps)
         if let from = labelFrom, let to = labelTo {
-            let a = try resolveLabel(from, for: generator), b = try resolveLabel(to, for: generator)
+            let a = try resolveLabel(from, for: generator, option: "--label-from")
+            let b = try resolveLabel(to, for: generator, option: "--label-to")
             keyframes = seedList ?? [seed ?? 0]
             for s in keyframes {
                 paths.append(ts.map { t in

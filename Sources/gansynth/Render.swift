@@ -8,17 +8,46 @@ import GanLatent
 import GanModel
 
 /// Label for `--label`: an index or a class name (case-insensitive).
-func resolveLabel(_ text: String, for generator: Generator) throws(CLIError) -> Int {
+/// `option`: the option the label came from, named in the errors.
+func resolveLabel(_ text: String, for generator: Generator, option: String = "--label") throws(CLIError) -> Int {
     let names = generator.inputs.labels
     guard !names.isEmpty else {
-        throw .usage("model '\(generator.card.name)' is not conditional; --label needs a model with labels")
+        throw .usage("model '\(generator.card.name)' is not conditional; \(option) needs a model with labels")
     }
     if let i = Int(text) {
-        guard names.indices.contains(i) else { throw .usage("label \(i) is out of range; '\(generator.card.name)' has labels 0 to \(names.count - 1)") }
+        guard names.indices.contains(i) else {
+            throw .usage("\(option) \(i) is out of range; '\(generator.card.name)' has labels 0 to \(names.count - 1)")
+        }
         return i
     }
     if let i = names.firstIndex(where: { $0.lowercased() == text.lowercased() }) { return i }
-    throw .usage("unknown label '\(text)'; '\(generator.card.name)' has: \(names.joined(separator: ", "))")
+    let near = closestNames(to: text, in: names)
+    let hint = near.isEmpty
+        ? (names.count <= 20 ? "'\(generator.card.name)' has: \(names.joined(separator: ", "))"
+                             : "see 'gansynth info \(generator.card.name)' for its \(names.count) labels")
+        : "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
+    throw .usage("unknown label '\(text)' for \(option); \(hint)")
+}
+
+/// Up to three labels within a third of the typed name's length in edits (case-insensitive), nearest first.
+func closestNames(to typed: String, in names: [String]) -> [String] {
+    let t = Array(typed.lowercased())
+    let limit = max(1, t.count / 3)
+    return names.map { ($0, editDistance(t, Array($0.lowercased()))) }
+        .filter { $0.1 <= limit }.sorted { $0.1 < $1.1 }.prefix(3).map(\.0)
+}
+
+/// Edits between two names: insertions, deletions, substitutions and swaps of neighbours ("dgo" → "dog" is 1).
+private func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
+    var d = (0...a.count).map { i in (0...b.count).map { j in i == 0 ? j : (j == 0 ? i : 0) } }
+    for i in 1...a.count {
+        for j in 1...b.count {
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+        }
+    }
+    return d[a.count][b.count]
 }
 
 /// One image's inputs: z from its seed, label and codes fixed by the user or drawn from the seed.

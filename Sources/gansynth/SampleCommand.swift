@@ -73,7 +73,7 @@ func resolveLabelList(_ text: String, for generator: Generator) throws(CLIError)
     if text.lowercased() == "all" { return Array(generator.inputs.labels.indices) }
     var result: [Int] = []
     for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-        result.append(try resolveLabel(String(part), for: generator))
+        result.append(try resolveLabel(String(part), for: generator, option: "--labels"))
     }
     return result
 }

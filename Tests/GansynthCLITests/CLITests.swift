@@ -185,6 +185,12 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         (["sweep", "--model", "tiny-infogan", "--code", "1", "--rows", "3", "x.png"], 64, "--rows counts seed rows"),
         (["generate", "--n", "2", "--shard", "3/2", "--outdir", "x.dir"], 64, "k must be 1 to 2"),
         (["sample", "--format", "npy", "x.png"], 64, "--format npy is for 'gansynth generate'"),
+        // Messages that named the wrong option (--label for --labels; .npy for a --format conflict).
+        (["generate", "--labels", "3", "--n", "2", "--outdir", "x.dir"], 64, "--labels needs a model with labels"),
+        (["generate", "--model", "tiny-cgan", "--labels", "7", "--n", "2", "--outdir", "x.dir"], 64, "--labels 7 is out of range"),
+        (["sample", "--model", "tiny-cgan", "--labels", "cat,horse", "x.png"], 64, "unknown label 'horse' for --labels"),
+        (["generate", "--n", "2", "--format", "png", "x.npy"], 64, "--format png asks for images, but"),
+        (["sample", "--model", "tiny-cgan", "--label", "dgo", "x.png"], 64, "did you mean 'dog'?"),
         (["sample", "--quality", "0", "x.jpg"], 64, "JPEG quality goes from 1 to 100"),
         (["sample", "--n", "-5", "x.png"], 64, "--n must be 1 to 65536, got -5"),
         (["sample", "--model", "tiny-cgan", "--label", "-1", "x.png"], 64, "-1"),

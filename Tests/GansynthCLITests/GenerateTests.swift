@@ -81,13 +81,38 @@ private func eventually(_ seconds: Double, _ condition: () throws -> Bool) rethr
 private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
 
 @Suite struct GenerateFolder {
+    /// A re-run into a folder made with other options wrote a manifest whose rows contradicted the images' own text.
+    @Test func aFolderOfAnotherRunIsRefusedUnlessOverwritten() throws {
+        let dir = try temporaryDirectory().appendingPathComponent("set").path
+        let base = ["generate", "--model", "tiny-cgan", "--n", "4", "--quiet", "--outdir", dir]
+        #expect(try gansynth(base + ["--labels", "cat"]).status == 0)
+        let record = try String(contentsOfFile: dir + "/run.json", encoding: .utf8)
+        let digest = try sha256sum(fixturePath("tiny-cgan.gguf"))
+        #expect(record.contains("\"labels\": \"fixed 0\"") && record.contains(digest))
+        // The same run resumed or extended is fine; other labels, truncation or format are not.
+        #expect(try gansynth(base.map { $0 == "4" ? "6" : $0 } + ["--labels", "cat"]).status == 0)
+        for other in [["--labels", "dog"], ["--labels", "cat", "--truncation", "0.5"], ["--labels", "cat", "--format", "jpg"]] {
+            let r = try gansynth(base + other)
+            #expect(r.status == 64 && r.stderr.contains("holds images of another run") && r.stderr.contains("--overwrite"), "\(other): \(r.stderr)")
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/000000.png"))
+        #expect(try gansynth(base + ["--labels", "dog"]).status == 64)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/000000.png")) == before)
+        // --overwrite makes it this run: the images and the manifest agree again.
+        #expect(try gansynth(base + ["--labels", "dog", "--overwrite"]).status == 0)
+        let rows = try csv(URL(fileURLWithPath: dir + "/manifest.csv")).rows
+        #expect(rows.map { $0[4] } == ["dog", "dog", "dog", "dog"])
+        let text = try pngTextChunks([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/000002.png"))))
+        #expect(text.contains(TextChunk(key: "gansynth:labels", value: "dog")))
+    }
+
     @Test func namesSortCarryTheIndexAndTheManifestDescribesEachFile() throws {
         let dir = try temporaryDirectory()
         let r = try gansynth(["generate", "--model", "tiny-dcgan", "--n", "12", "--seed", "100", "--truncation", "0.7",
                               "--outdir", dir.path])
         #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
         let names = (0..<12).map { String(format: "%06d.png", $0) }
-        #expect(try files(dir) == names + ["manifest.csv", "manifest.jsonl"])
+        #expect(try files(dir) == names + ["manifest.csv", "manifest.jsonl", "run.json"])
 
         let (header, rows) = try csv(dir.appendingPathComponent("manifest.csv"))
         #expect(header == ["file", "index", "seed", "label", "label_name", "truncation", "model", "model_sha256"])
@@ -125,7 +150,7 @@ private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
         let r = try gansynth(["generate", "--model", "tiny-dcgan", "--n", "1000001", "--shard", "1000001/1000001",
                               "--outdir", dir.path, "--format", "jpg", "--quality", "80"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(try files(dir) == ["1000000.jpg", "manifest-shard-1000001-of-1000001.csv", "manifest-shard-1000001-of-1000001.jsonl"])
+        #expect(try files(dir) == ["1000000.jpg", "manifest-shard-1000001-of-1000001.csv", "manifest-shard-1000001-of-1000001.jsonl", "run.json"])
         #expect(try decodeJPEG(bytes(dir.appendingPathComponent("1000000.jpg"))).width == 8)
     }
 
@@ -224,7 +249,7 @@ private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
         try FileManager.default.removeItem(at: dir.appendingPathComponent("manifest.csv"))
 
         #expect(try gansynth(args).status == 0)
-        #expect(try files(dir) == names + ["manifest.csv", "manifest.jsonl"])
+        #expect(try files(dir) == names + ["manifest.csv", "manifest.jsonl", "run.json"])
         for (i, name) in names.enumerated() {
             #expect(try bytes(dir.appendingPathComponent(name)) == original[i])
             if !removed.contains(i) { #expect(try inode(dir.appendingPathComponent(name)) == inodes[i], "\(name) was rewritten") }
