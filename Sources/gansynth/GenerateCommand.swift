@@ -25,7 +25,7 @@ struct Generate: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var dataset: DatasetOptions
 
-    @Argument(help: ArgumentHelp("- for standard output (concatenated ppm, pgm or png, or npy), or a .npy file. Not with --outdir.", valueName: "output"))
+    @Argument(help: ArgumentHelp("- for standard output (concatenated ppm, pgm, png or jpg, or npy), or a .npy file. Not with --outdir. ffmpeg reads a JPEG stream with -f image2pipe -c:v mjpeg.", valueName: "output"))
     var output: String?
 
     func validate() throws {

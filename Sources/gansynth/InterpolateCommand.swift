@@ -32,13 +32,13 @@ struct Interpolate: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Keyframe seeds, e.g. 1,7 or 3,9,4,3, at most 1024 (or seeds for --label-from/--label-to: one row each).", valueName: "list"), transform: SeedList.parse)
     var seeds: SeedList?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Rows of endpoint pairs: row r goes from seed+2r to seed+2r+1.", valueName: "p"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Rows of endpoint pairs, 1-1024: row r goes from seed+2r to seed+2r+1.", valueName: "p"))
     var pairs: Int?
 
     @Option(parsing: .unconditional, help: "First seed for --pairs, or the fixed seed of a label morph (0-4294967295). Default: 0.", transform: parseSeed)
     var seed: UInt32?
 
-    @Option(parsing: .unconditional, help: "Images per row (both endpoints included), or frames per segment with --frames.")
+    @Option(parsing: .unconditional, help: "Images per row (both endpoints included), or frames per segment with --frames; 2-10000.")
     var steps: Int = 10
 
     @Option(parsing: .unconditional, help: "slerp or linear. Default: slerp for normal latents, linear for uniform ones.")

@@ -77,10 +77,10 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Model name (see 'gansynth models') or path to a .gguf file. Default: mnist-dcgan.")
     var model: String?
 
-    @Option(parsing: .unconditional, help: "Worker threads. Default: one per core.")
+    @Option(parsing: .unconditional, help: "Worker threads, 1-256. Default: one per core.")
     var threads: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Images computed together; any value gives the same images.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images computed together, 1-4096; any value gives the same images.", valueName: "n"))
     var batch: Int = 64
 
     func validate() throws {
@@ -149,13 +149,13 @@ struct GridOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Images per grid row, 1-65536. Default: ceil(sqrt(n)) for a plain sample; one row per path, code value or class where the picture has rows of its own.", valueName: "k"))
     var nrow: Int?
 
-    @Option(parsing: .unconditional, help: "Pixels between and around grid cells.")
+    @Option(parsing: .unconditional, help: "Pixels between and around grid cells, 0-64.")
     var padding: Int = 2
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Gray level of the padding, 0-255.", valueName: "v"))
     var padValue: Int = 0
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Nearest-neighbour upscaling of the whole picture.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Nearest-neighbour upscaling of the whole picture, 1-32.", valueName: "k"))
     var scale: Int = 1
 
     func validate() throws {

@@ -21,7 +21,7 @@ struct Sample: ParsableCommand {
     var label: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Class table: 'all' or a comma-separated list of labels, one row each.", valueName: "labels"))
     var labels: String?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Images per row of the class table (seeds seed … seed+k-1).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Images per row of the class table (seeds seed … seed+k-1), 1-1024. Default: 8.", valueName: "k"))
     var perLabel: Int?
     @OptionGroup var grid: GridOptions
     @OptionGroup var output: OutputOptions

@@ -23,10 +23,10 @@ struct Sweep: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Continuous code to vary across columns (1 = first). Without it, columns are seeds.", valueName: "k"))
     var code: Int?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Range of the swept code, low:high (may start with '-').", valueName: "a:b"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Range of the swept code, low:high, each within ±1000 (may start with '-').", valueName: "a:b"))
     var range: String = "-2:2"
 
-    @Option(parsing: .unconditional, help: "Columns.")
+    @Option(parsing: .unconditional, help: "Columns, 1-1000.")
     var steps: Int = 10
 
     @Option(parsing: .unconditional, help: ArgumentHelp("'rows' for one row per value of the first categorical code (the default when the model has one), or a value to fix it (rows are then seeds).", valueName: "rows|v"))
