@@ -61,6 +61,6 @@ let package = Package(
         .testTarget(name: "GanModelTests", dependencies: ["GanModel", "GGUFFormat", "GanKernels"]),
         .testTarget(name: "GanLatentTests", dependencies: ["GanLatent"]),
         .testTarget(name: "GanImageTests", dependencies: ["GanImage"]),
-        .testTarget(name: "GansynthCLITests", dependencies: ["gansynth", "gansynth-fuzz", "GanImage"]),
+        .testTarget(name: "GansynthCLITests", dependencies: ["gansynth", "gansynth-fuzz", "GanImage", "GGUFFormat"]),
     ]
 )

@@ -42,7 +42,7 @@ struct Generate: ParsableCommand {
         default: break
         }
         let job = DatasetJob(generator: generator, modelPath: path, plan: plan, truncation: dataset.truncation,
-                             parallelism: model.parallelism, batch: model.batch, quality: dataset.quality,
+                             parallelism: model.parallelism, batch: imagesPerBatch(requested: model.batch, generator: generator), quality: dataset.quality,
                              overwrite: dataset.overwrite,
                              showProgress: !dataset.quiet && isatty(STDERR_FILENO) != 0)
         StopSignals.install()

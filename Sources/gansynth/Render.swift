@@ -91,8 +91,44 @@ func generatorInputs(for requests: [ImageRequest], generator: Generator, truncat
 func render(_ requests: [ImageRequest], generator: Generator, model: ModelOptions,
             truncation: Double?) -> (images: [Image], inputs: GeneratorInputs) {
     let inputs = generatorInputs(for: requests, generator: generator, truncation: truncation)
-    let values = generator.generate(inputs, parallelism: model.parallelism, chunkSize: model.batch)
-    return (tiles(values, generator: generator), inputs)
+    // A batch's floats at a time, turned into tiles before the next: only the tiles of the whole picture stay.
+    let step = imagesPerBatch(requested: model.batch, generator: generator)
+    var images: [Image] = []
+    images.reserveCapacity(requests.count)
+    for start in stride(from: 0, to: requests.count, by: step) {
+        let part = start..<min(start + step, requests.count)
+        let values = generator.generate(inputs.slice(part, generator: generator), parallelism: model.parallelism, chunkSize: step)
+        images += tiles(values, generator: generator)
+    }
+    return (images, inputs)
+}
+
+/// What a batch may hold outside the generator's own working memory (which `Generator` keeps within 1 GiB): the
+/// batch's output floats, its 8-bit tiles and its encoded bytes. Together at most 2 GiB, whatever --batch and the
+/// model's output size.
+let batchHoldingsBudget = 1 << 30
+
+/// --batch, shrunk so the batch's holdings fit `batchHoldingsBudget`: per image its floats (4 bytes a value), its
+/// tile (1), its encoded bytes and their copy in the output buffer (at most about 1 each, PNG's worst case
+/// included). Any batch size makes the same images, so shrinking never changes a pixel.
+func imagesPerBatch(requested: Int, generator: Generator) -> Int {
+    let o = generator.output
+    let held = 8 * o.channels * o.height * o.width
+    return max(1, min(requested, batchHoldingsBudget / held))
+}
+
+extension GeneratorInputs {
+    /// Images `range` of these inputs.
+    func slice(_ range: Range<Int>, generator: Generator) -> GeneratorInputs {
+        let spec = generator.inputs
+        let zd = spec.zDimension, nk = spec.categoricalSizes.count, nc = spec.continuousCount, nl = spec.labels.count
+        var part = GeneratorInputs(count: range.count, z: Array(z[(range.lowerBound * zd)..<(range.upperBound * zd)]),
+                                   labels: labels.isEmpty ? [] : Array(labels[range]),
+                                   categorical: Array(categorical[(range.lowerBound * nk)..<(range.upperBound * nk)]),
+                                   continuous: Array(continuous[(range.lowerBound * nc)..<(range.upperBound * nc)]))
+        if !labelWeights.isEmpty { part.labelWeights = Array(labelWeights[(range.lowerBound * nl)..<(range.upperBound * nl)]) }
+        return part
+    }
 }
 
 /// Generated floats (count, C, H, W) → one 8-bit image per request.

@@ -2,6 +2,7 @@
 // side by side against a single run, resume, kill -9 / SIGINT / SIGTERM mid-run, .npy and stdout streams.
 
 import Foundation
+import GGUFFormat
 import GanImage
 import Testing
 
@@ -407,5 +408,45 @@ private func isTemp(_ name: String) -> Bool { name.hasSuffix(".tmp") }
         #expect(r.stderr.hasPrefix("gansynth: error: ") && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
         #expect(r.stderr.contains(c.mentions), "\(r.stderr)")
         #expect(try files(dir).isEmpty)
+    }
+}
+
+/// A 1.3 KB model (z → reshape 1×1×1 → nearest ×8 four times → one 4096×4096 image) made `generate --n 64` peak at
+/// 6.2 GB: the batch's floats, tiles and encoded bytes were outside every budget. The batch now shrinks to fit.
+@Suite struct BatchMemory {
+    static let gnuTime = FileManager.default.isExecutableFile(atPath: "/usr/bin/time") ? "/usr/bin/time" : nil
+
+    @Test(.enabled(if: gnuTime != nil, "needs GNU time at /usr/bin/time"))
+    func aBatchOfHugeImagesStaysWithinItsBudget() throws {
+        let dir = try temporaryDirectory()
+        var w = GGUFWriter()
+        let keys: [(String, GGUFValue)] = [
+            ("general.architecture", .string("gansynth")), ("general.name", .string("huge")),
+            ("gansynth.format_version", .uint32(1)), ("gansynth.z.dim", .uint32(1)),
+            ("gansynth.z.distribution", .string("normal")), ("gansynth.output.channels", .uint32(1)),
+            ("gansynth.output.height", .uint32(4096)), ("gansynth.output.width", .uint32(4096)),
+            ("gansynth.output.range", .string("tanh")), ("gansynth.graph.node_count", .uint32(7)),
+            ("gansynth.node.0.op", .string("input_z")),
+            ("gansynth.node.1.op", .string("reshape")), ("gansynth.node.1.shape", .array(.uint32([1, 1, 1]))),
+        ] + (2...5).flatMap { i in
+            [("gansynth.node.\(i).op", GGUFValue.string("upsample_nearest")), ("gansynth.node.\(i).scale_factor", .uint32(8))]
+        } + [("gansynth.node.6.op", .string("tanh"))]
+        for (k, v) in keys { w.set(k, v) }
+        let model = dir.appendingPathComponent("huge.gguf")
+        try Data(w.bytes()).write(to: model)
+
+        let report = dir.appendingPathComponent("time.txt")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BatchMemory.gnuTime!)
+        p.arguments = ["-f", "%M", "-o", report.path, binary.path, "generate", "--model", model.path, "--n", "24",
+                       "--batch", "4096", "--format", "npy", "-"]
+        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let kb = Int(try String(contentsOf: report, encoding: .utf8).split(separator: "\n").last ?? "") ?? 0
+        // 24 images held at once would be 24 × 64 MiB of floats alone; the budget keeps everything near 1.6 GB.
+        #expect(kb > 0 && kb < 2_000_000, "peak \(kb) KB")
     }
 }
