@@ -61,8 +61,10 @@ private func channelsAndSpatial(_ shape: [Int]) -> (Int, Int) { (shape[0], shape
 extension Generator {
     /// `stepSeconds`, when given, gets each step's wall time added (steps.count + 1 entries: the last is the move
     /// of the output into image-major order).
+    /// `stop`: checked before every step; once it returns true the pass ends early (the output is then unfinished).
     func run(_ batch: GeneratorInputs, images: Range<Int>, workspace: Workspace, parallelism: Parallelism,
-             into out: UnsafeMutablePointer<Float>, stepSeconds: UnsafeMutableBufferPointer<Double>? = nil) {
+             into out: UnsafeMutablePointer<Float>, stepSeconds: UnsafeMutableBufferPointer<Double>? = nil,
+             stop: StopCheck? = nil) {
         let n = images.count, first = images.lowerBound
         var clock = ContinuousClock.now
         func lap(_ i: Int) {
@@ -76,6 +78,7 @@ extension Generator {
         for i in workspace.views.indices { workspace.views[i] = nil }
         func buffer(_ node: Int) -> UnsafeMutablePointer<Float> { workspace.views[node] ?? workspace.buffers[node]! }
         for (stepIndex, step) in steps.enumerated() {
+            if let stop, stop() { return }
             defer { lap(stepIndex) }
             let y = workspace.buffers[step.target]!
             let x = step.inputs.first.map { buffer($0) }

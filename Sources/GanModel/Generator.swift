@@ -31,6 +31,9 @@ public struct GeneratorInputs: Sendable {
     }
 }
 
+/// Asked between layers of a forward pass: true to end it early.
+public typealias StopCheck = @Sendable () -> Bool
+
 public final class Generator: Sendable {
     public let card: ModelCard
     public let inputs: InputSpec
@@ -113,6 +116,13 @@ public final class Generator: Sendable {
     /// Preconditions (checked by callers that take user input): array sizes match `count`, labels and codes in range.
     public func generate(_ batch: GeneratorInputs, parallelism: Parallelism = .serial,
                          chunkSize: Int = 64) -> [Float] {
+        generate(batch, parallelism: parallelism, chunkSize: chunkSize, stop: nil)!
+    }
+
+    /// As `generate`, but `stop` is asked before every layer of every chunk, so that a long pass ends within one
+    /// layer of a stop request; nil when it was stopped. `stop` must stay true once it has returned true.
+    public func generate(_ batch: GeneratorInputs, parallelism: Parallelism = .serial, chunkSize: Int = 64,
+                         stop: StopCheck?) -> [Float]? {
         let perImage = output.channels * output.height * output.width
         precondition(batch.z.count == batch.count * inputs.zDimension, "z has the wrong size")
         precondition(batch.labelWeights.isEmpty
@@ -125,8 +135,8 @@ public final class Generator: Sendable {
         var chunk = max(1, min(chunkSize, batch.count, Generator.workspaceBudget / workspaceFloatsPerImage,
                                 cacheFriendlyChunk))
         // Whole chunks side by side, one thread each, in rounds while every thread has one: each thread then reads
-        // only what its own core wrote, where a layer split over threads reads the other core's half of its input
-        // (mnist-dcgan at 2 threads ran its layers 2-12 points of peak below their 1-thread figures). What is left,
+        // only what its own core wrote, where a layer split over threads reads the other core's half of its input.
+        // What is left,
         // fewer chunks than threads, runs chunk by chunk with each layer split over the threads. Chunks shrink (not
         // below 16 images) until every thread has one: chunks side by side beat one chunk split layer by layer.
         let threads = parallelism.threads
@@ -151,7 +161,7 @@ public final class Generator: Sendable {
                         for r in 0..<rounds {
                             let start = (t * rounds + r) * chunk
                             run(batch, images: start..<(start + chunk), workspace: workspaces[t],
-                                parallelism: parallelism.singleThread, into: out + start * perImage)
+                                parallelism: parallelism.singleThread, into: out + start * perImage, stop: stop)
                         }
                     }
                 }
@@ -159,11 +169,13 @@ public final class Generator: Sendable {
             var start = sideBySide
             while start < batch.count {
                 let n = min(chunk, batch.count - start)
+                if let stop, stop() { return }
                 run(batch, images: start..<(start + n), workspace: workspaces[0], parallelism: parallelism,
-                    into: out.baseAddress! + start * perImage)
+                    into: out.baseAddress! + start * perImage, stop: stop)
                 start += n
             }
         }
+        if let stop, stop() { return nil }
         return result
     }
 }

@@ -94,7 +94,7 @@ struct DatasetJob {
 
     /// Makes and writes the images of `indices`; returns those now on disk, and the first failure.
     private func writeBatch(_ indices: [Int], into dir: OutputDirectory, format: ImageFormat) -> (written: [Int], error: CLIError?) {
-        let (images, inputs) = make(indices)
+        guard let (images, inputs) = make(indices) else { return ([], nil) }
         let outcomes = forEachImage(indices.count) { k throws(ImageError) in
             let bytes = try encode(images[k], as: format, options: encodeOptions(index: indices[k], inputs: inputs, at: k))
             return try writePending(bytes, to: dir.file(fileName(indices[k], format)))
@@ -189,7 +189,7 @@ struct DatasetJob {
                 throw StopSignals.error(signal, detail: "stopped after \(made) of \(range.count) images")
             }
             let indices = Array(start..<min(start + batch, range.upperBound))
-            let (images, inputs) = make(indices)
+            guard let (images, inputs) = make(indices) else { continue }  // stopped: reported at the loop's top
             let outcomes = forEachImage(indices.count, stoppable: false) { k throws(ImageError) in
                 switch format {
                 case .npy: planarBytes(images[k])
@@ -214,10 +214,12 @@ struct DatasetJob {
 
     // MARK: - Shared
 
-    /// The images of `indices` and the inputs they were made from.
-    private func make(_ indices: [Int]) -> (images: [Image], inputs: GeneratorInputs) {
+    /// The images of `indices` and the inputs they were made from; nil when a stop signal ended the forward pass
+    /// (it is asked between layers, so a stop never waits for a whole batch of a large model).
+    private func make(_ indices: [Int]) -> (images: [Image], inputs: GeneratorInputs)? {
         let inputs = generatorInputs(for: indices.map(plan.request(at:)), generator: generator, truncation: truncation)
-        let values = generator.generate(inputs, parallelism: parallelism, chunkSize: batch)
+        guard let values = generator.generate(inputs, parallelism: parallelism, chunkSize: batch,
+                                              stop: { StopSignals.received != nil }) else { return nil }
         return (tiles(values, generator: generator), inputs)
     }
 

@@ -3,6 +3,7 @@
 
 import GGUFFormat
 import GanModel
+import Synchronization
 import Testing
 
 /// A minimal valid generator: z(4) → linear 4→12 (+bias) → reshape (3, 2, 2) → tanh.
@@ -54,6 +55,25 @@ func expectModelError(_ b: ModelBuilder, _ check: (ModelError) -> Bool, mentions
         #expect(check(error), "\(error)")
         #expect(error.description.contains(mentions), "\(error.description)")
         #expect(!error.description.contains("\n"))
+    }
+}
+
+/// A stop asked for during a pass ends it within a layer: a large model's batch once ran to its end first.
+@Suite struct StoppableGeneration {
+    @Test func stopIsAskedBetweenLayersAndEndsThePass() throws {
+        let g = try ModelBuilder().load()
+        let inputs = GeneratorInputs(count: 4, z: (0..<16).map { Float($0) / 16 })
+        // A whole pass in 4 chunks asks before each chunk and each of its layers.
+        let fullAsks = Mutex(0)
+        let never: StopCheck = { fullAsks.withLock { $0 += 1 }; return false }
+        let kept = try #require(g.generate(inputs, chunkSize: 1, stop: never))
+        #expect(kept == g.generate(inputs, chunkSize: 1))
+        #expect(fullAsks.withLock { $0 } > 8)
+        // Stopped at the third ask (inside the first chunk): nil, and only the asks that report the stop follow.
+        let asked = Mutex(0)
+        let thirdTime: StopCheck = { asked.withLock { $0 += 1; return $0 >= 3 } }
+        #expect(g.generate(inputs, chunkSize: 1, stop: thirdTime) == nil)
+        #expect(asked.withLock { $0 } <= 5)
     }
 }
 
