@@ -89,7 +89,7 @@ public final class Generator: Sendable {
         fileSHA256 = file.sha256()
         let weights = try Weights(file: file, graph: graph, parallelism: parallelism)
         parameterCount = weights.parameterCount
-        steps = try Planner(graph: graph, weights: consume weights, parallelism: parallelism).steps
+        steps = try StepPlanner.steps(graph: graph, weights: consume weights, parallelism: parallelism)
         workspaceFloatsPerImage = Workspace.floatCount(graph: graph, steps: steps, batch: 1)
         guard workspaceFloatsPerImage <= Generator.workspaceBudget else {
             throw .workspaceTooLarge(bytesPerImage: workspaceFloatsPerImage * 4, limit: Generator.workspaceBudget * 4)
@@ -214,7 +214,7 @@ extension Generator {
         for (i, step) in steps.enumerated() {
             // Steps follow the node order; a step covers the nodes since the previous step's target.
             let fused = graph.nodes[min(firstNode, step.target)...step.target]
-            timings.append(StepTiming(ops: fused.map(\.op.name).joined(separator: "+"), shape: graph.nodes[step.target].shape,
+            timings.append(StepTiming(ops: fused.map(\.opName).joined(separator: "+"), shape: graph.nodes[step.target].shape,
                                       macsPerImage: fused.reduce(0) { $0 + $1.macs }, seconds: seconds[i] / Double(rounds)))
             firstNode = step.target + 1
         }
@@ -239,7 +239,7 @@ struct Weights {
                 expected.insert(name)
                 guard let info = file.tensor(named: name) else {
                     if t.optional { continue }
-                    throw .missingTensor(name: name, node: node.index, op: node.op.name)
+                    throw .missingTensor(name: name, node: node.index, op: node.opName)
                 }
                 guard info.shape == t.shape else { throw .tensorShape(name: name, expected: t.shape, found: info.shape) }
             }
@@ -261,13 +261,7 @@ struct Weights {
                 } catch { throw .container(error) }
                 parameterCount += info.elementCount
             }
-            if case .batchNorm(let eps) = node.op, let variance = tensors[node.tensorName("running_var")] {
-                // A negative variance, or one that eps does not lift above 0, makes every image NaN or Inf.
-                for (c, v) in variance.enumerated() where !(v >= 0 && Double(v) + Double(eps) > 0) {
-                    throw .badTensorValue(name: node.tensorName("running_var"), index: c, value: v,
-                                          reason: "a variance must be ≥ 0 and variance + eps (\(eps)) > 0")
-                }
-            }
+            try node.op.checkValues(node, tensors)
         }
     }
 }

@@ -78,24 +78,8 @@ struct Info: ParsableCommand {
         for node in g.graph.nodes {
             let inputs = node.inputs.isEmpty ? "" : " <- " + node.inputs.map(String.init).joined(separator: ",")
             let macs = node.macs > 0 ? "  \(formatCount(node.macs)) MACs" : ""
-            print("  \(node.index)".padding(5) + describe(node.op).padding(44) + "-> \(node.shape.map(String.init).joined(separator: "x"))\(inputs)\(macs)")
+            print("  \(node.index)".padding(5) + terminalSafe(node.summary).padding(44) + "-> \(node.shape.map(String.init).joined(separator: "x"))\(inputs)\(macs)")
         }
-    }
-}
-
-private func describe(_ op: Op) -> String {
-    switch op {
-    case .inputCategorical(let i): return "input_categorical \(i)"
-    case .embedding(let n, let d): return "embedding \(n)x\(d)"
-    case .reshape(let s): return "reshape \(s.map(String.init).joined(separator: "x"))"
-    case .linear(let i, let o): return "linear \(i) -> \(o)"
-    case .conv2d(let p): return "conv2d \(p.inChannels) -> \(p.outChannels) k\(p.kernel) s\(p.stride) p\(p.padding)"
-    case .convTranspose2d(let p):
-        return "conv_transpose2d \(p.inChannels) -> \(p.outChannels) k\(p.kernel) s\(p.stride) p\(p.padding)" + (p.outputPadding > 0 ? " op\(p.outputPadding)" : "")
-    case .batchNorm(let eps): return "batch_norm eps \(eps)"
-    case .leakyReLU(let s): return "leaky_relu \(s)"
-    case .upsampleNearest(let f): return "upsample_nearest x\(f)"
-    default: return op.name
     }
 }
 

@@ -1,0 +1,62 @@
+// batch_norm in eval mode (nn.BatchNorm1d/2d with stored statistics): y = (x − mean)/√(var + eps)·γ + β per channel.
+// After a linear or convolution it folds into that layer; on its own it is a per-channel affine step.
+
+import GanKernels
+
+struct BatchNorm: GraphOp {
+    static let name = "batch_norm"
+    static let inputCount = 1...1
+    let epsilon: Float
+
+    init(_ a: NodeAttributes) throws(ModelError) { epsilon = try a.float("eps", default: 1e-5, in: 0...1) }
+    var summary: String { "batch_norm eps \(epsilon)" }
+
+    func signature(_ inputs: [Node], _ c: SignatureContext) throws(ModelError) -> NodeSignature {
+        let x = inputs[0].shape
+        guard x.count == 1 || x.count == 3 else { throw c.mismatch("expects (C) or (C, H, W), got \(x)") }
+        return NodeSignature(shape: x, tensors: ["weight", "bias", "running_mean", "running_var"].map { ($0, [x[0]], false) })
+    }
+
+    func checkValues(_ node: Node, _ tensors: [String: [Float]]) throws(ModelError) {
+        guard let variance = tensors[node.tensorName("running_var")] else { return }
+        // A negative variance, or one that eps does not lift above 0, makes every image NaN or Inf.
+        for (c, v) in variance.enumerated() where !(v >= 0 && Double(v) + Double(epsilon) > 0) {
+            throw .badTensorValue(name: node.tensorName("running_var"), index: c, value: v,
+                                  reason: "a variance must be ≥ 0 and variance + eps (\(epsilon)) > 0")
+        }
+    }
+
+    var isChannelAffine: Bool { true }
+
+    /// y = x·scale + shift, computed in double precision.
+    func channelAffine(_ node: Node, _ weights: Weights) -> (scale: [Float], shift: [Float]) {
+        let t = { (s: String) in weights.tensors[node.tensorName(s)]! }
+        let gamma = t("weight"), beta = t("bias"), mean = t("running_mean"), variance = t("running_var")
+        var scale = [Float](), shift = [Float]()
+        for c in 0..<gamma.count {
+            let s = Double(gamma[c]) / (Double(variance[c]) + Double(epsilon)).squareRoot()
+            scale.append(Float(s))
+            shift.append(Float(Double(beta[c]) - Double(mean[c]) * s))
+        }
+        return (scale, shift)
+    }
+
+    func plan(_ node: Node, _ planner: inout StepPlanner) -> any StepKernel {
+        let (scale, shift) = channelAffine(node, planner.weights)
+        let (_, _, act) = planner.fuseTail(foldAffine: false)
+        return ChannelAffineKernel(scale: scale, shift: shift, shape: node.shape, activation: act)
+    }
+}
+
+/// y = act(x·scale[c] + shift[c]) per channel.
+struct ChannelAffineKernel: StepKernel {
+    let scale: [Float], shift: [Float]
+    let shape: [Int]
+    let activation: Activation
+
+    func run(_ r: inout StepRun) {
+        let (c, s) = channelsAndSpatial(shape)
+        r.output.update(from: r.x, count: c * s * r.n)
+        GanKernels.channelAffine(r.output, channels: c, perChannel: s * r.n, scale: scale, shift: shift, activation: activation)
+    }
+}

@@ -1,0 +1,49 @@
+// conv2d (nn.Conv2d): a following batch norm folds into the weights, a following activation into the epilogue.
+
+import GanKernels
+
+struct Conv2d: GraphOp {
+    static let name = "conv2d"
+    static let inputCount = 1...1
+    let p: ConvParameters
+
+    init(_ a: NodeAttributes) throws(ModelError) { p = try ConvParameters(a, transposed: false) }
+    var summary: String { "conv2d " + p.summary }
+
+    func signature(_ inputs: [Node], _ c: SignatureContext) throws(ModelError) -> NodeSignature {
+        try p.signature(inputs[0].shape, transposed: false, c)
+    }
+
+    func plan(_ node: Node, _ planner: inout StepPlanner) -> any StepKernel {
+        var weight = planner.take(node, "weight")!, bias = planner.take(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
+        let (scale, shift, act) = planner.fuseTail()
+        if let scale, let shift {
+            // (out, in, k, k): output channel c owns one contiguous block.
+            let block = p.inChannels * p.kernel * p.kernel
+            for c in 0..<p.outChannels { for i in (c * block)..<((c + 1) * block) { weight[i] *= scale[c] } }
+            foldBias(&bias, scale, shift)
+        }
+        return Kernel(p: p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
+                                                 parallelism: planner.parallelism),
+                      bias: bias, inShape: planner.graph.nodes[node.inputs[0]].shape, activation: act)
+    }
+
+    struct Kernel: StepKernel {
+        let p: ConvParameters
+        /// (out, in·k·k)
+        let weight: PackedMatrix
+        let bias: [Float]
+        let inShape: [Int]
+        let activation: Activation
+
+        func scratchCount(batch: Int) -> Int { conv2dScratchCount(p.geometry(inShape, batch: batch)) }
+
+        func run(_ r: inout StepRun) {
+            let g = p.geometry(inShape, batch: r.n), x = r.x, y = r.output, scratch = r.scratch, parallelism = r.parallelism
+            bias.withUnsafeBufferPointer { bias in
+                conv2d(g, x: x, weight: weight, bias: bias.baseAddress!, activation: activation, y: y, scratch: scratch,
+                       parallelism: parallelism)
+            }
+        }
+    }
+}
