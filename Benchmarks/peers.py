@@ -32,19 +32,21 @@ from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "Training"))
-from gansynth_training.export import INPUT_OPS, forward_nodes, read_generator  # noqa: E402
+from gansynth_training.export import forward_nodes, read_generator  # noqa: E402
+from gansynth_training.ops import OPS, Inputs, node_inputs  # noqa: E402
 
 ONNX_DIR = os.path.join(HERE, "results", "onnx")
 # Sustained FMA peak of this machine (AMD EPYC Zen 4, 2 cores), as in the issue; `peak` re-measures it.
 PEAK_GFLOPS = {1: 116.0, 2: 229.0}
 
 
-def node_inputs(i: int, node: dict) -> list[int]:
-    return [] if node["op"] in INPUT_OPS else list(node.get("inputs") or [i - 1])
+def inputs_of(i: int, node: dict) -> list[int]:
+    """node_inputs, also for the identity nodes that folding leaves."""
+    return node["inputs"] if node["op"] == "identity" else node_inputs(i, node)
 
 
 def consumers(nodes, j):
-    return [i for i, n in enumerate(nodes) if j in node_inputs(i, n)]
+    return [i for i, n in enumerate(nodes) if j in inputs_of(i, n)]
 
 
 def fold_batch_norms(nodes: list[dict]) -> list[dict]:
@@ -54,7 +56,7 @@ def fold_batch_norms(nodes: list[dict]) -> list[dict]:
     for i, n in enumerate(nodes):
         if n["op"] != "batch_norm":
             continue
-        (j,) = node_inputs(i, n)
+        (j,) = inputs_of(i, n)
         prev = nodes[j]
         if prev["op"] not in ("linear", "conv2d", "conv_transpose2d") or consumers(nodes, j) != [i]:
             continue
@@ -76,111 +78,42 @@ def fold_batch_norms(nodes: list[dict]) -> list[dict]:
 
 
 class GraphModule(nn.Module):
-    """A gansynth graph as standard PyTorch modules (nn.Linear, nn.ConvTranspose2d, ...), eval mode, float32.
-    forward(z, label, categorical, continuous): label (N) int64, categorical (N, ncat) int64, continuous (N, nc)."""
+    """A gansynth graph run by the op table's reference forward passes (Training/gansynth_training/ops.py), eval mode,
+    float32, its tensors registered as buffers (ONNX initializers). forward(z, label, categorical, continuous):
+    label (N) int64, categorical (N, ncat) int64, continuous (N, nc), each only when the model has it."""
 
     def __init__(self, g: dict, fold: bool = True):
         super().__init__()
         meta = g["meta"]
         self.nodes = fold_batch_norms(g["nodes"]) if fold else g["nodes"]
         self.num_labels = len(meta.get("gansynth.labels") or [])
-        self.categorical_sizes = [int(k) for k in (meta.get("gansynth.codes.categorical") or [])]
-        self.mods = nn.ModuleList()
+        self.categorical_sizes = tuple(int(k) for k in (meta.get("gansynth.codes.categorical") or []))
         for i, node in enumerate(self.nodes):
-            op, p, ts = node["op"], node.get("params") or {}, node.get("tensors") or {}
-            m: nn.Module
-            if op in ("linear", "conv2d", "conv_transpose2d"):
-                w = torch.from_numpy(np.array(ts["weight"]))
-                has_bias = ts.get("bias") is not None
-                if op == "linear":
-                    m = nn.Linear(w.shape[1], w.shape[0], bias=has_bias)
-                elif op == "conv2d":
-                    m = nn.Conv2d(w.shape[1], w.shape[0], int(p["kernel_size"]), int(p.get("stride", 1)),
-                                  int(p.get("padding", 0)), bias=has_bias)
-                else:
-                    m = nn.ConvTranspose2d(w.shape[0], w.shape[1], int(p["kernel_size"]), int(p.get("stride", 1)),
-                                           int(p.get("padding", 0)), int(p.get("output_padding", 0)), bias=has_bias)
-                m.weight.data.copy_(w)
-                if has_bias:
-                    m.bias.data.copy_(torch.from_numpy(np.array(ts["bias"])))
-            elif op == "batch_norm":
-                c = ts["weight"].shape[0]
-                src_shape = self.shape_hint(i)
-                m = (nn.BatchNorm2d if src_shape == 4 else nn.BatchNorm1d)(c, eps=float(p.get("eps", 1e-5)))
-                for k in ("weight", "bias"):
-                    getattr(m, k).data.copy_(torch.from_numpy(np.array(ts[k])))
-                m.running_mean.copy_(torch.from_numpy(np.array(ts["running_mean"])))
-                m.running_var.copy_(torch.from_numpy(np.array(ts["running_var"])))
-            elif op == "embedding":
-                m = nn.Embedding(*ts["weight"].shape)
-                m.weight.data.copy_(torch.from_numpy(np.array(ts["weight"])))
-            elif op == "relu":
-                m = nn.ReLU()
-            elif op == "leaky_relu":
-                m = nn.LeakyReLU(float(p.get("negative_slope", 0.01)))
-            elif op == "tanh":
-                m = nn.Tanh()
-            elif op == "sigmoid":
-                m = nn.Sigmoid()
-            elif op == "upsample_nearest":
-                m = nn.Upsample(scale_factor=int(p["scale_factor"]), mode="nearest")
-            else:
-                m = nn.Identity()
-            self.mods.append(m)
-        # one-hot inputs as a Gather from an identity matrix (exports to ONNX as plain Gather)
-        if self.num_labels:
-            self.register_buffer("eye_label", torch.eye(self.num_labels))
-        for k, size in enumerate(self.categorical_sizes):
-            self.register_buffer(f"eye_cat{k}", torch.eye(size))
+            for name, value in (node.get("tensors") or {}).items():
+                self.register_buffer(f"node{i}_{name}", torch.from_numpy(np.array(value, dtype=np.float32)))
         self.extra_inputs = [k for k, on in (("label", self.num_labels > 0), ("categorical", bool(self.categorical_sizes)),
                                              ("continuous", int(meta.get("gansynth.codes.continuous", 0) or 0) > 0))
                              if on]
         self.eval()
 
-    def shape_hint(self, i: int) -> int:
-        """Rank (with batch) of node i's input: 4 after a reshape to 3 dims or a conv, else 2."""
-        j = node_inputs(i, self.nodes[i])[0]
-        while True:
-            op = self.nodes[j]["op"]
-            if op in ("conv2d", "conv_transpose2d", "upsample_nearest"):
-                return 4
-            if op == "reshape":
-                return 4 if len(self.nodes[j]["params"]["shape"]) == 3 else 2
-            if op in ("linear", "embedding", "concat") or op in INPUT_OPS:
-                return 2
-            j = node_inputs(j, self.nodes[j])[0]
-
     def forward(self, z, *extra):
-        """extra: label, categorical, continuous, in that order, each only when the model has it."""
+        return self.outputs(z, *extra)[-1]
+
+    def outputs(self, z, *extra) -> list:
+        """Every node's output, in node order."""
         rest = dict(zip(self.extra_inputs, extra))
-        label, categorical, continuous = rest.get("label"), rest.get("categorical"), rest.get("continuous")
+        inputs = Inputs(z=z, label=rest.get("label"), categorical=rest.get("categorical"),
+                        continuous=rest.get("continuous"), num_labels=self.num_labels,
+                        categorical_sizes=self.categorical_sizes)
         outs: list[torch.Tensor] = []
         for i, node in enumerate(self.nodes):
-            op, p = node["op"], node.get("params") or {}
-            xs = [outs[j] for j in node_inputs(i, node)]
-            x = xs[0] if xs else None
-            m = self.mods[i]
-            if op == "input_z":
-                y = z
-            elif op == "input_label":
-                y = self.eye_label[label]
-            elif op == "input_categorical":
-                k = int(p["index"])
-                y = getattr(self, f"eye_cat{k}")[categorical[:, k]]
-            elif op == "input_continuous":
-                y = continuous
-            elif op == "embedding":
-                y = m(label)
-            elif op == "concat":
-                y = torch.cat(xs, dim=1)
-            elif op == "reshape":
-                y = x.reshape(x.shape[0], *[int(s) for s in p["shape"]])
-            elif op == "linear":
-                y = m(x.flatten(1))
-            else:
-                y = m(x)
-            outs.append(y)
-        return outs[-1]
+            xs = [outs[j] for j in inputs_of(i, node)]
+            if node["op"] == "identity":  # a batch norm folded into the layer before it
+                outs.append(xs[0])
+                continue
+            tensors = {name: getattr(self, f"node{i}_{name}") for name in (node.get("tensors") or {})}
+            outs.append(OPS[node["op"]].forward(xs, node.get("params") or {}, tensors, inputs))
+        return outs
 
 
 def example_inputs(g: dict, n: int, seed: int = 0):
@@ -212,23 +145,18 @@ def onnx_path(path: str) -> str:
 def macs_per_image(g: dict) -> int:
     """Multiply-adds of linear/conv layers per image, counted as gansynth's `info` does."""
     m = GraphModule(g, fold=False)
-    total = 0
-
-    def hook(mod, inp, out):
-        nonlocal total
-        if isinstance(mod, nn.Linear):
-            total += mod.in_features * mod.out_features
-        elif isinstance(mod, nn.Conv2d):
-            total += out.shape[1] * out.shape[2] * out.shape[3] * mod.in_channels * mod.kernel_size[0] ** 2
-        elif isinstance(mod, nn.ConvTranspose2d):
-            total += inp[0].shape[1] * inp[0].shape[2] * inp[0].shape[3] * mod.out_channels * mod.kernel_size[0] ** 2
-        elif isinstance(mod, nn.Embedding):
-            pass
-    hs = [mod.register_forward_hook(hook) for mod in m.mods]
     with torch.inference_mode():
-        m(*example_inputs(g, 1).values())
-    for h in hs:
-        h.remove()
+        outs = m.outputs(*example_inputs(g, 1).values())
+    total = 0
+    for i, node in enumerate(m.nodes):
+        p, y = node.get("params") or {}, outs[i]
+        x = outs[inputs_of(i, node)[0]] if inputs_of(i, node) else None
+        if node["op"] == "linear":
+            total += int(p["in_features"]) * int(p["out_features"])
+        elif node["op"] == "conv2d":
+            total += y[0].numel() * int(p["in_channels"]) * int(p["kernel_size"]) ** 2
+        elif node["op"] == "conv_transpose2d":
+            total += x[0].numel() * int(p["out_channels"]) * int(p["kernel_size"]) ** 2
     return total
 
 

@@ -152,6 +152,66 @@ def make_tiny_cgan_onehot(outdir: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# tiny-resnet: z(8) -> linear(8->64)+bias -> reshape(4,4,4) = h -> [conv3x3 -> relu -> conv3x3](h) + h -> relu
+#   -> upsample(2) -> conv3x3(4->3) = y -> add(y, y, conv1x1(y)) (three inputs) -> tanh: RGB 8x8. Checked against a
+#   hand-written nn.Module, not only the op table.
+class TinyResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 64)
+        self.c1, self.c2 = nn.Conv2d(4, 4, 3, 1, 1), nn.Conv2d(4, 4, 3, 1, 1)
+        self.out, self.side = nn.Conv2d(4, 3, 3, 1, 1), nn.Conv2d(3, 3, 1)
+
+    def forward(self, z):
+        h = self.fc(z).view(-1, 4, 4, 4)
+        h = torch.relu(self.c2(torch.relu(self.c1(h))) + h)
+        y = self.out(nn.functional.interpolate(h, scale_factor=2, mode="nearest"))
+        return torch.tanh(y + y + self.side(y))
+
+
+def make_tiny_resnet(outdir: str) -> list[str]:
+    rs = np.random.RandomState(4004)
+    conv = lambda cin, cout, k: {"in_channels": cin, "out_channels": cout, "kernel_size": k, "stride": 1,
+                                 "padding": k // 2}
+    t = {"fc.weight": rnd(rs, (64, 8), 0.1), "fc.bias": rnd(rs, (64,), 0.1),
+         "c1.weight": rnd(rs, (4, 4, 3, 3), 0.25), "c1.bias": rnd(rs, (4,), 0.1),
+         "c2.weight": rnd(rs, (4, 4, 3, 3), 0.25), "c2.bias": rnd(rs, (4,), 0.1),
+         "out.weight": rnd(rs, (3, 4, 3, 3), 0.05), "out.bias": rnd(rs, (3,), 0.1),
+         "side.weight": rnd(rs, (3, 3, 1, 1), 0.2), "side.bias": rnd(rs, (3,), 0.1)}
+    wb = lambda m: {"weight": t[m + ".weight"], "bias": t[m + ".bias"]}
+    nodes = [
+        {"op": "input_z"},                                                                        # 0 (8)
+        {"op": "linear", "params": {"in_features": 8, "out_features": 64}, "tensors": wb("fc")},  # 1 (64)
+        {"op": "reshape", "params": {"shape": [4, 4, 4]}},                                        # 2 (4,4,4)
+        {"op": "conv2d", "params": conv(4, 4, 3), "tensors": wb("c1")},                           # 3
+        {"op": "relu"},                                                                           # 4
+        {"op": "conv2d", "params": conv(4, 4, 3), "tensors": wb("c2")},                           # 5
+        {"op": "add", "inputs": [5, 2]},                                                          # 6 residual
+        {"op": "relu"},                                                                           # 7
+        {"op": "upsample_nearest", "params": {"scale_factor": 2}},                                # 8 (4,8,8)
+        {"op": "conv2d", "params": conv(4, 3, 3), "tensors": wb("out")},                          # 9 (3,8,8)
+        {"op": "conv2d", "inputs": [9], "params": conv(3, 3, 1), "tensors": wb("side")},          # 10
+        {"op": "add", "inputs": [9, 9, 10]},                                                      # 11
+        {"op": "tanh"},                                                                           # 12
+    ]
+    name = "tiny-resnet"
+    path = os.path.join(outdir, name + ".gguf")
+    write_generator(path, nodes, name=name, z_dim=8, output=(3, 8, 8), output_range="tanh",
+                    description="Test fixture: tiny residual generator (add with two and three inputs).",
+                    license="MIT")
+    out = write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS)
+    module = TinyResNet()
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in t.items()})
+    fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
+    with torch.no_grad():
+        ref = module(torch.from_numpy(fx["inputs.z"])).numpy()
+    err = float(np.abs(ref - out).max())
+    if err > 1e-5:
+        raise AssertionError(f"{name}: nn.Module and op table differ by {err}")
+    return [name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # tiny-infogan: z(5, uniform) + categorical codes [4, 3] + 2 continuous -> concat (14) -> linear(14->48) -> relu
 #   -> reshape(3,4,4) -> conv2d(3->4,k3,s2,p1) (4,2,2) -> leaky_relu(0.2) -> convT(4->3,k5,s3,p1,op2) (3,8,8) -> tanh.
 FIX_CATEGORICAL = [[3, 0], [1, 2], [0, 1]]
@@ -302,6 +362,7 @@ def main(argv=None) -> None:
     names += make_tiny_cgan(args.out)
     names += make_tiny_cgan_onehot(args.out)
     names += make_tiny_infogan(args.out)
+    names += make_tiny_resnet(args.out)
     write_rng(os.path.join(args.out, "rng.txt"))
     for n in names:
         print(verify(args.out, n))

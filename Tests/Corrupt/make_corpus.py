@@ -960,6 +960,18 @@ def _():
     return base().set("gansynth.node.3.op", v_str("tanh\0")).to_bytes()
 
 
+@case("add-shapes-differ", "node 3 adds node 2 (3,2,2) and node 1 (12)",
+      "graph node 3 (add) does not type-check: inputs [[3, 2, 2], [12]] differ in shape")
+def _():
+    return base().set("gansynth.node.3.op", v_str("add")).set("gansynth.node.3.inputs", v_arr_u32([2, 1])).to_bytes()
+
+
+@case("add-one-input", "node 3 is an add with one input",
+      "graph node 3 (add): takes at least 2 inputs, has 1")
+def _():
+    return base().set("gansynth.node.3.op", v_str("add")).to_bytes()
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):

@@ -16,22 +16,10 @@ from gguf import GGMLQuantizationType, GGUFValueType
 FORMAT_VERSION = 1
 ARCH = "gansynth"
 
-INPUT_OPS = {"input_z", "input_label", "input_categorical", "input_continuous"}
-FLOAT_PARAMS = {"eps", "negative_slope"}
-ARRAY_PARAMS = {"shape"}
-# Ops whose `weight` tensor is converted to f16 / q8_0; everything else stays F32.
-WEIGHT_OPS = {"linear", "conv2d", "conv_transpose2d", "embedding"}
-WEIGHT_TYPES = ("f32", "f16", "q8_0")
+from .ops import F32, OPS, U32_ARRAY, Inputs, node_inputs
 
-OP_PARAMS = {
-    "input_z": set(), "input_label": set(), "input_categorical": {"index"}, "input_continuous": set(),
-    "embedding": {"num_embeddings", "embedding_dim"}, "concat": set(), "reshape": {"shape"},
-    "linear": {"in_features", "out_features"},
-    "conv2d": {"in_channels", "out_channels", "kernel_size", "stride", "padding"},
-    "conv_transpose2d": {"in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding"},
-    "batch_norm": {"eps"}, "relu": set(), "leaky_relu": {"negative_slope"}, "tanh": set(), "sigmoid": set(),
-    "upsample_nearest": {"scale_factor"},
-}
+INPUT_OPS = {name for name, op in OPS.items() if op.is_input}
+WEIGHT_TYPES = ("f32", "f16", "q8_0")
 
 
 def _np(t: Any) -> np.ndarray:
@@ -40,14 +28,8 @@ def _np(t: Any) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(t, dtype=np.float32))
 
 
-def _node_inputs(i: int, node: dict) -> list[int]:
-    if node["op"] in INPUT_OPS:
-        return []
-    return list(node.get("inputs") or [i - 1])
-
-
 def _stored_weight_type(op: str, tname: str, arr: np.ndarray, weight_type: str) -> GGMLQuantizationType:
-    if op not in WEIGHT_OPS or tname != "weight" or weight_type == "f32":
+    if not OPS[op].converts_weight or tname != "weight" or weight_type == "f32":
         return GGMLQuantizationType.F32
     if weight_type == "f16":
         return GGMLQuantizationType.F16
@@ -109,21 +91,22 @@ def write_generator(path: str, nodes: Sequence[dict], *, name: str, z_dim: int, 
     w.add_uint32("gansynth.graph.node_count", len(nodes))
     for i, node in enumerate(nodes):
         op = node["op"]
-        if op not in OP_PARAMS:
+        if op not in OPS:
             raise ValueError(f"node {i}: unknown op {op!r}")
         pre = f"gansynth.node.{i}."
         w.add_string(pre + "op", op)
-        ins = _node_inputs(i, node)
+        ins = node_inputs(i, node)
         if any(not 0 <= j < i for j in ins):
             raise ValueError(f"node {i}: inputs {ins} must be < {i}")
         if op not in INPUT_OPS and not (omit_default_inputs and ins == [i - 1]):
             w.add_key_value(pre + "inputs", [int(j) for j in ins], GGUFValueType.ARRAY, GGUFValueType.UINT32)
         for pname, val in (node.get("params") or {}).items():
-            if pname not in OP_PARAMS[op]:
+            kind = OPS[op].params.get(pname)
+            if kind is None:
                 raise ValueError(f"node {i}: op {op} has no parameter {pname!r}")
-            if pname in FLOAT_PARAMS:
+            if kind == F32:
                 w.add_float32(pre + pname, float(val))
-            elif pname in ARRAY_PARAMS:
+            elif kind == U32_ARRAY:
                 w.add_key_value(pre + pname, [int(v) for v in val], GGUFValueType.ARRAY, GGUFValueType.UINT32)
             else:
                 w.add_uint32(pre + pname, int(val))
@@ -174,7 +157,7 @@ def read_generator(path: str) -> dict:
         node = {"op": op, "params": {}, "tensors": {}}
         if op not in INPUT_OPS:
             node["inputs"] = [int(x) for x in meta.get(pre + "inputs", [i - 1])]
-        for p in OP_PARAMS[op]:
+        for p in OPS[op].params:
             if pre + p in meta:
                 node["params"][p] = meta[pre + p]
         prefix = f"node.{i}."
@@ -274,56 +257,21 @@ def forward_nodes(nodes: Sequence[dict], *, z, label=None, categorical=None, con
     """Run the graph on a batch with torch.nn.functional. z (N,Z); label (N,) ints; categorical (N, ncat) ints;
     continuous (N, ncont). Returns the last node's output (N, ...)."""
     import torch
-    import torch.nn.functional as F
 
     def T(a):
         return torch.from_numpy(np.array(a, dtype=np.float32))
 
-    z = T(z)
+    def ints(a):
+        return None if a is None else torch.as_tensor(np.asarray(a), dtype=torch.long)
+
+    inputs = Inputs(z=T(z), label=ints(label), categorical=ints(categorical),
+                    continuous=None if continuous is None else T(continuous), num_labels=int(num_labels or 0),
+                    categorical_sizes=tuple(int(k) for k in (categorical_sizes or ())))
     outs: list = []
     for i, node in enumerate(nodes):
-        op, p, ts = node["op"], node.get("params") or {}, {k: T(v) for k, v in (node.get("tensors") or {}).items()}
-        xs = [outs[j] for j in _node_inputs(i, node)]
-        x = xs[0] if xs else None
-        if op == "input_z":
-            y = z
-        elif op == "input_label":
-            y = F.one_hot(torch.as_tensor(np.asarray(label), dtype=torch.long), num_labels).float()
-        elif op == "input_categorical":
-            k = int(p["index"])
-            y = F.one_hot(torch.as_tensor(np.asarray(categorical)[:, k], dtype=torch.long),
-                          int(categorical_sizes[k])).float()
-        elif op == "input_continuous":
-            y = T(continuous)
-        elif op == "embedding":
-            assert nodes[_node_inputs(i, node)[0]]["op"] == "input_label"
-            y = F.embedding(torch.as_tensor(np.asarray(label), dtype=torch.long), ts["weight"])
-        elif op == "concat":
-            y = torch.cat(xs, dim=1)
-        elif op == "reshape":
-            y = x.reshape(x.shape[0], *[int(s) for s in p["shape"]])
-        elif op == "linear":
-            y = F.linear(x.flatten(1), ts["weight"], ts.get("bias"))
-        elif op == "conv2d":
-            y = F.conv2d(x, ts["weight"], ts.get("bias"), stride=int(p.get("stride", 1)),
-                         padding=int(p.get("padding", 0)))
-        elif op == "conv_transpose2d":
-            y = F.conv_transpose2d(x, ts["weight"], ts.get("bias"), stride=int(p.get("stride", 1)),
-                                   padding=int(p.get("padding", 0)), output_padding=int(p.get("output_padding", 0)))
-        elif op == "batch_norm":
-            y = F.batch_norm(x, ts["running_mean"], ts["running_var"], ts["weight"], ts["bias"],
-                             training=False, eps=float(p.get("eps", 1e-5)))
-        elif op == "relu":
-            y = F.relu(x)
-        elif op == "leaky_relu":
-            y = F.leaky_relu(x, float(p.get("negative_slope", 0.01)))
-        elif op == "tanh":
-            y = torch.tanh(x)
-        elif op == "sigmoid":
-            y = torch.sigmoid(x)
-        elif op == "upsample_nearest":
-            y = F.interpolate(x, scale_factor=int(p["scale_factor"]), mode="nearest")
-        else:
-            raise ValueError(f"node {i}: unknown op {op}")
-        outs.append(y)
+        op = OPS.get(node["op"])
+        if op is None:
+            raise ValueError(f"node {i}: unknown op {node['op']}")
+        tensors = {k: T(v) for k, v in (node.get("tensors") or {}).items()}
+        outs.append(op.forward([outs[j] for j in node_inputs(i, node)], node.get("params") or {}, tensors, inputs))
     return outs[-1]

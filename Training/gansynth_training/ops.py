@@ -1,0 +1,91 @@
+"""The op table of gansynth model files, mirroring Sources/GanModel/Ops (one entry per op, as `opRegistry`): each
+op's parameters and their GGUF types, the tensors it reads, and its reference forward pass in PyTorch (float32,
+eval-mode semantics), which export.py's forward_nodes, the test fixtures and Benchmarks/peers.py run.
+Models/FORMAT.md is the specification; adding an op adds its entry here and its file there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:  # writing and reading files needs no torch; only the forward passes do
+    torch = F = None
+
+U32, F32, U32_ARRAY = "u32", "f32", "array[u32]"
+
+
+@dataclass
+class Inputs:
+    """A batch's generator inputs as torch tensors: z (N, Z) float; label (N,) int64; categorical (N, ncat) int64;
+    continuous (N, ncont) float; and the model's label count and categorical code sizes."""
+    z: object
+    label: object = None
+    categorical: object = None
+    continuous: object = None
+    num_labels: int = 0
+    categorical_sizes: tuple = ()
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    params: dict = field(default_factory=dict)      # name -> U32 | F32 | U32_ARRAY
+    tensors: tuple = ()                              # tensor suffixes it may read
+    is_input: bool = False                           # reads the generator's inputs; takes no `inputs` key
+    converts_weight: bool = False                    # its `weight` may be stored as f16 / q8_0
+    forward: Callable = None                         # (xs, params, tensors, Inputs) -> tensor (N, ...)
+
+
+def _one_hot(index, size):
+    return torch.eye(size)[index]  # a Gather from a constant, which exports to ONNX as it is
+
+
+def _add(xs, p, t, i):
+    y = xs[0]
+    for x in xs[1:]:  # ((x0 + x1) + x2) + ..., the order gansynth sums in
+        y = y + x
+    return y
+
+
+_CONV = {"in_channels": U32, "out_channels": U32, "kernel_size": U32, "stride": U32, "padding": U32}
+
+OPS = {op.name: op for op in [
+    Op("input_z", is_input=True, forward=lambda xs, p, t, i: i.z),
+    Op("input_label", is_input=True, forward=lambda xs, p, t, i: _one_hot(i.label, i.num_labels)),
+    Op("input_categorical", {"index": U32}, is_input=True,
+       forward=lambda xs, p, t, i: _one_hot(i.categorical[:, int(p["index"])], int(i.categorical_sizes[int(p["index"])]))),
+    Op("input_continuous", is_input=True, forward=lambda xs, p, t, i: i.continuous),
+    Op("embedding", {"num_embeddings": U32, "embedding_dim": U32}, ("weight",), converts_weight=True,
+       forward=lambda xs, p, t, i: F.embedding(i.label, t["weight"])),
+    Op("concat", forward=lambda xs, p, t, i: torch.cat(xs, dim=1)),
+    Op("reshape", {"shape": U32_ARRAY},
+       forward=lambda xs, p, t, i: xs[0].reshape(xs[0].shape[0], *[int(s) for s in p["shape"]])),
+    Op("linear", {"in_features": U32, "out_features": U32}, ("weight", "bias"), converts_weight=True,
+       forward=lambda xs, p, t, i: F.linear(xs[0].flatten(1), t["weight"], t.get("bias"))),
+    Op("conv2d", _CONV, ("weight", "bias"), converts_weight=True,
+       forward=lambda xs, p, t, i: F.conv2d(xs[0], t["weight"], t.get("bias"), stride=int(p.get("stride", 1)),
+                                            padding=int(p.get("padding", 0)))),
+    Op("conv_transpose2d", dict(_CONV, output_padding=U32), ("weight", "bias"), converts_weight=True,
+       forward=lambda xs, p, t, i: F.conv_transpose2d(xs[0], t["weight"], t.get("bias"), stride=int(p.get("stride", 1)),
+                                                      padding=int(p.get("padding", 0)),
+                                                      output_padding=int(p.get("output_padding", 0)))),
+    Op("batch_norm", {"eps": F32}, ("weight", "bias", "running_mean", "running_var"),
+       forward=lambda xs, p, t, i: F.batch_norm(xs[0], t["running_mean"], t["running_var"], t["weight"], t["bias"],
+                                                training=False, eps=float(p.get("eps", 1e-5)))),
+    Op("relu", forward=lambda xs, p, t, i: F.relu(xs[0])),
+    Op("leaky_relu", {"negative_slope": F32},
+       forward=lambda xs, p, t, i: F.leaky_relu(xs[0], float(p.get("negative_slope", 0.01)))),
+    Op("tanh", forward=lambda xs, p, t, i: torch.tanh(xs[0])),
+    Op("sigmoid", forward=lambda xs, p, t, i: torch.sigmoid(xs[0])),
+    Op("upsample_nearest", {"scale_factor": U32},
+       forward=lambda xs, p, t, i: F.interpolate(xs[0], scale_factor=int(p["scale_factor"]), mode="nearest")),
+    Op("add", forward=_add),
+]}
+
+
+def node_inputs(i: int, node: dict) -> list:
+    """Indices of node i's inputs: its `inputs`, default [i - 1]; none for input ops."""
+    return [] if OPS[node["op"]].is_input else list(node.get("inputs") or [i - 1])
