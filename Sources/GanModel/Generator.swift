@@ -112,24 +112,19 @@ public final class Generator: Sendable {
 
     public var macsPerImage: Int { graph.macsPerImage }
 
-    /// Images for `batch`, as floats (count, C, H, W) in the model's output range.
-    /// Preconditions (checked by callers that take user input): array sizes match `count`, labels and codes in range.
+    /// Images for `batch`, as floats (count, C, H, W) in the model's output range; the inputs are checked first
+    /// (`check`).
     public func generate(_ batch: GeneratorInputs, parallelism: Parallelism = .serial,
-                         chunkSize: Int = 64) -> [Float] {
-        generate(batch, parallelism: parallelism, chunkSize: chunkSize, stop: nil)!
+                         chunkSize: Int = 64) throws(GeneratorInputError) -> [Float] {
+        try generate(batch, parallelism: parallelism, chunkSize: chunkSize, stop: nil)!
     }
 
     /// As `generate`, but `stop` is asked before every layer of every chunk, so that a long pass ends within one
     /// layer of a stop request; nil when it was stopped. `stop` must stay true once it has returned true.
     public func generate(_ batch: GeneratorInputs, parallelism: Parallelism = .serial, chunkSize: Int = 64,
-                         stop: StopCheck?) -> [Float]? {
+                         stop: StopCheck?) throws(GeneratorInputError) -> [Float]? {
+        try check(batch)
         let perImage = output.channels * output.height * output.width
-        precondition(batch.z.count == batch.count * inputs.zDimension, "z has the wrong size")
-        precondition(batch.labelWeights.isEmpty
-                     ? batch.labels.count == (inputs.isConditional ? batch.count : 0)
-                     : batch.labelWeights.count == batch.count * inputs.labels.count, "labels have the wrong size")
-        precondition(batch.categorical.count == batch.count * inputs.categoricalSizes.count)
-        precondition(batch.continuous.count == batch.count * inputs.continuousCount)
         var result = [Float](repeating: 0, count: batch.count * perImage)
         guard batch.count > 0 else { return result }
         var chunk = max(1, min(chunkSize, batch.count, Generator.workspaceBudget / workspaceFloatsPerImage,
@@ -195,8 +190,10 @@ public struct StepTiming: Sendable {
 extension Generator {
     /// Where a forward pass spends its time: `batch` run as one chunk `rounds` times, each step timed. For
     /// benchmarks; the clock reads between steps cost well under a microsecond per step.
-    public func profile(_ batch: GeneratorInputs, parallelism: Parallelism = .serial, rounds: Int = 10) -> [StepTiming] {
+    public func profile(_ batch: GeneratorInputs, parallelism: Parallelism = .serial,
+                        rounds: Int = 10) throws(GeneratorInputError) -> [StepTiming] {
         precondition(batch.count > 0 && rounds > 0)
+        try check(batch)
         let perImage = output.channels * output.height * output.width
         let workspace = Workspace(graph: graph, steps: steps, batch: batch.count)
         var out = [Float](repeating: 0, count: batch.count * perImage)

@@ -94,7 +94,9 @@ struct DatasetJob {
 
     /// Makes and writes the images of `indices`; returns those now on disk, and the first failure.
     private func writeBatch(_ indices: [Int], into dir: OutputDirectory, format: ImageFormat) -> (written: [Int], error: CLIError?) {
-        guard let (images, inputs) = make(indices) else { return ([], nil) }
+        let made: (images: [Image], inputs: GeneratorInputs)?
+        do { made = try make(indices) } catch { return ([], error) }
+        guard let (images, inputs) = made else { return ([], nil) }
         let outcomes = forEachImage(indices.count) { k throws(ImageError) in
             let bytes = try encode(images[k], as: format, options: encodeOptions(index: indices[k], inputs: inputs, at: k))
             return try writePending(bytes, to: dir.file(fileName(indices[k], format)))
@@ -189,7 +191,7 @@ struct DatasetJob {
                 throw StopSignals.error(signal, detail: "stopped after \(made) of \(range.count) images")
             }
             let indices = Array(start..<min(start + batch, range.upperBound))
-            guard let (images, inputs) = make(indices) else { continue }  // stopped: reported at the loop's top
+            guard let (images, inputs) = try make(indices) else { continue }  // stopped: reported at the loop's top
             let outcomes = forEachImage(indices.count, stoppable: false) { k throws(ImageError) in
                 switch format {
                 case .npy: planarBytes(images[k])
@@ -216,10 +218,13 @@ struct DatasetJob {
 
     /// The images of `indices` and the inputs they were made from; nil when a stop signal ended the forward pass
     /// (it is asked between layers, so a stop never waits for a whole batch of a large model).
-    private func make(_ indices: [Int]) -> (images: [Image], inputs: GeneratorInputs)? {
+    private func make(_ indices: [Int]) throws(CLIError) -> (images: [Image], inputs: GeneratorInputs)? {
         let inputs = generatorInputs(for: indices.map(plan.request(at:)), generator: generator, truncation: truncation)
-        guard let values = generator.generate(inputs, parallelism: parallelism, chunkSize: batch,
-                                              stop: { StopSignals.received != nil }) else { return nil }
+        let values: [Float]?
+        do {
+            values = try generator.generate(inputs, parallelism: parallelism, chunkSize: batch, stop: { StopSignals.received != nil })
+        } catch { throw .refusedInputs(error) }
+        guard let values else { return nil }
         return (tiles(values, generator: generator), inputs)
     }
 

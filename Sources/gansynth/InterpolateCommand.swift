@@ -144,7 +144,7 @@ struct Interpolate: ParsableCommand {
         } else {
             try checkFormat(formatForFrames(), for: generator)
         }
-        let (images, inputs) = render(requests, generator: generator, model: model, truncation: truncation)
+        let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation)
         let text = provenance(generator: generator, modelPath: path, seeds: keyframes, truncation: truncation,
                               extra: [("gansynth:interpolation", mode.rawValue)] + conditionsText(inputs, generator: generator))
         if let dir = frames {

@@ -89,7 +89,7 @@ func generatorInputs(for requests: [ImageRequest], generator: Generator, truncat
 
 /// Runs the generator on `requests`: one 8-bit image per request, and the inputs used.
 func render(_ requests: [ImageRequest], generator: Generator, model: ModelOptions,
-            truncation: Double?) -> (images: [Image], inputs: GeneratorInputs) {
+            truncation: Double?) throws(CLIError) -> (images: [Image], inputs: GeneratorInputs) {
     let inputs = generatorInputs(for: requests, generator: generator, truncation: truncation)
     // A batch's floats at a time, turned into tiles before the next: only the tiles of the whole picture stay.
     let step = imagesPerBatch(requested: model.batch, generator: generator)
@@ -97,7 +97,10 @@ func render(_ requests: [ImageRequest], generator: Generator, model: ModelOption
     images.reserveCapacity(requests.count)
     for start in stride(from: 0, to: requests.count, by: step) {
         let part = start..<min(start + step, requests.count)
-        let values = generator.generate(inputs.slice(part, generator: generator), parallelism: model.parallelism, chunkSize: step)
+        let values: [Float]
+        do { values = try generator.generate(inputs.slice(part, generator: generator), parallelism: model.parallelism, chunkSize: step) } catch {
+            throw .refusedInputs(error)
+        }
         images += tiles(values, generator: generator)
     }
     return (images, inputs)

@@ -58,7 +58,7 @@ struct Sample: ParsableCommand {
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: columns)
         try checkFormat(output.imageFormat(), for: generator)
 
-        let (images, inputs) = render(requests, generator: generator, model: model, truncation: truncation)
+        let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation)
         try write(compose(images, grid: grid, columns: columns), to: output,
                   text: provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed),
                                    truncation: truncation, extra: conditionsText(inputs, generator: generator)))

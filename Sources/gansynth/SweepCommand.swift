@@ -122,7 +122,7 @@ struct Sweep: ParsableCommand {
         }
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: steps)
         try checkFormat(output.imageFormat(), for: generator)
-        let (images, inputs) = render(requests, generator: generator, model: model, truncation: nil)
+        let (images, inputs) = try render(requests, generator: generator, model: model, truncation: nil)
         var extra = conditionsText(inputs, generator: generator)
         extra += [("gansynth:sweep", code.map { "continuous code \($0) over \(low):\(high)" } ?? "seeds across")]
         extra.append(("gansynth:rows", rowsAreCategorical ? "categorical code 1 values" : "seeds"))

@@ -24,7 +24,8 @@ func exercise(_ bytes: [UInt8]) {
         labels: spec.isConditional ? [spec.labels.count - 1] : [],
         categorical: spec.categoricalSizes.map { $0 - 1 },
         continuous: [Float](repeating: -1, count: spec.continuousCount))
-    _ = generator.generate(inputs)
+    // Inputs in range for the model: a refusal is a bug the fuzzer should report.
+    do { _ = try generator.generate(inputs) } catch { fatalError("valid inputs refused: \(error)") }
 }
 
 #if canImport(Glibc)

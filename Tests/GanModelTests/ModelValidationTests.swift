@@ -66,14 +66,46 @@ func expectModelError(_ b: ModelBuilder, _ check: (ModelError) -> Bool, mentions
         // A whole pass in 4 chunks asks before each chunk and each of its layers.
         let fullAsks = Mutex(0)
         let never: StopCheck = { fullAsks.withLock { $0 += 1 }; return false }
-        let kept = try #require(g.generate(inputs, chunkSize: 1, stop: never))
-        #expect(kept == g.generate(inputs, chunkSize: 1))
+        let kept = try #require(try g.generate(inputs, chunkSize: 1, stop: never))
+        #expect(try kept == g.generate(inputs, chunkSize: 1))
         #expect(fullAsks.withLock { $0 } > 8)
         // Stopped at the third ask (inside the first chunk): nil, and only the asks that report the stop follow.
         let asked = Mutex(0)
         let thirdTime: StopCheck = { asked.withLock { $0 += 1; return $0 >= 3 } }
-        #expect(g.generate(inputs, chunkSize: 1, stop: thirdTime) == nil)
+        #expect(try g.generate(inputs, chunkSize: 1, stop: thirdTime) == nil)
         #expect(asked.withLock { $0 } <= 5)
+    }
+}
+
+/// A library caller's bad inputs are errors naming the image and the numbers; a label past the table once wrote
+/// past the one-hot buffer.
+@Suite struct GeneratorInputChecks {
+    @Test func outOfRangeOrMisSizedInputsAreRefused() throws {
+        let plain = try ModelBuilder().load()
+        #expect(throws: GeneratorInputError.size(array: "z", expected: 8, found: 7)) {
+            try plain.generate(GeneratorInputs(count: 2, z: [Float](repeating: 0, count: 7)))
+        }
+        #expect(throws: GeneratorInputError.notFinite(array: "z", index: 1)) {
+            try plain.generate(GeneratorInputs(count: 1, z: [0, .nan, 0, 0]))
+        }
+        #expect(throws: GeneratorInputError.size(array: "labels", expected: 0, found: 1)) {
+            try plain.generate(GeneratorInputs(count: 1, z: [0, 0, 0, 0], labels: [0]))
+        }
+        let cgan = try Generator(path: fixtures.appendingPathComponent("tiny-cgan.gguf").path)
+        let z = [Float](repeating: 0.1, count: 2 * cgan.inputs.zDimension)
+        #expect(throws: GeneratorInputError.label(image: 1, value: 3, labels: 3)) {
+            try cgan.generate(GeneratorInputs(count: 2, z: z, labels: [0, 3]))
+        }
+        #expect(throws: GeneratorInputError.label(image: 0, value: -1, labels: 3)) {
+            try cgan.generate(GeneratorInputs(count: 2, z: z, labels: [-1, 0]))
+        }
+        let info = try Generator(path: fixtures.appendingPathComponent("tiny-infogan.gguf").path)
+        let zi = [Float](repeating: 0.1, count: info.inputs.zDimension)
+        #expect(throws: GeneratorInputError.categorical(image: 0, code: 1, value: 3, size: 3)) {
+            try info.generate(GeneratorInputs(count: 1, z: zi, categorical: [0, 3], continuous: [0, 0]))
+        }
+        #expect(GeneratorInputError.label(image: 1, value: 3, labels: 3).description
+                == "image 1 has label 3; the model's labels are 0 to 2")
     }
 }
 
@@ -81,7 +113,7 @@ func expectModelError(_ b: ModelBuilder, _ check: (ModelError) -> Bool, mentions
     @Test func baselineLoadsAndRuns() throws {
         let g = try ModelBuilder().load()
         #expect(g.parameterCount == 60 && g.macsPerImage == 48)
-        let out = g.generate(GeneratorInputs(count: 2, z: [1, 0, 0, 0, 0, 1, 0, 0]))
+        let out = try g.generate(GeneratorInputs(count: 2, z: [1, 0, 0, 0, 0, 1, 0, 0]))
         #expect(out.count == 24 && out.allSatisfy { abs($0) < 1 })
     }
 
@@ -99,8 +131,8 @@ func expectModelError(_ b: ModelBuilder, _ check: (ModelError) -> Bool, mentions
                       ("node.3.bias", [12], (0..<12).map { Float($0) / 24 })]
         let g = try b.load()
         let z: [Float] = [1, 0, -1, 0.5, 0.25, 1, 0, -2, 3, -1, 0.5, 0]
-        let batch = g.generate(GeneratorInputs(count: 3, z: z))
-        let single = (0..<3).flatMap { i in g.generate(GeneratorInputs(count: 1, z: Array(z[(4 * i)..<(4 * i + 4)]))) }
+        let batch = try g.generate(GeneratorInputs(count: 3, z: z))
+        let single = try (0..<3).flatMap { i in try g.generate(GeneratorInputs(count: 1, z: Array(z[(4 * i)..<(4 * i + 4)]))) }
         #expect(batch == single)
     }
 

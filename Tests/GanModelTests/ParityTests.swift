@@ -47,12 +47,12 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     func matchesPyTorch(name: String) throws {
         let f = try Fixture(model: fixtures.appendingPathComponent("\(name).gguf"),
                             expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
-        let out = f.generator.generate(f.inputs)
+        let out = try f.generator.generate(f.inputs)
         #expect(out.count == f.expected.count)
         #expect(maxAbsDifference(out, f.expected) <= 1e-4)
         // Every register tile this CPU runs gives the same bits.
         for tiles in TileKernel.allCases where tiles.isAvailable {
-            #expect(f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
+            #expect(try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
         }
     }
 
@@ -68,12 +68,12 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     func shippedModelMatchesPyTorch(name: String) throws {
         let f = try Fixture(model: models.appendingPathComponent("\(name).gguf"),
                             expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
-        let out = f.generator.generate(f.inputs)
+        let out = try f.generator.generate(f.inputs)
         #expect(out.count == f.expected.count)
         #expect(maxAbsDifference(out, f.expected) <= 1e-4)
         // Every register tile this CPU runs gives the same bits.
         for tiles in TileKernel.allCases where tiles.isAvailable {
-            #expect(f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
+            #expect(try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
         }
     }
 
@@ -84,20 +84,20 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
                             expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
         let threaded = try Generator(path: models.appendingPathComponent("\(name).gguf").path,
                                      parallelism: Parallelism(threads: 2))
-        #expect(threaded.generate(f.inputs) == f.generator.generate(f.inputs))
+        #expect(try threaded.generate(f.inputs) == f.generator.generate(f.inputs))
         // One image: the batch-1 forms of the weights (the slabs) as well.
         let spec = f.generator.inputs
         let one = GeneratorInputs(count: 1, z: Array(f.inputs.z.prefix(spec.zDimension)),
                                   labels: Array(f.inputs.labels.prefix(1)),
                                   categorical: Array(f.inputs.categorical.prefix(spec.categoricalSizes.count)),
                                   continuous: Array(f.inputs.continuous.prefix(spec.continuousCount)))
-        #expect(threaded.generate(one) == f.generator.generate(one))
+        #expect(try threaded.generate(one) == f.generator.generate(one))
     }
 
     @Test func profileNamesEveryStepAndCountsEveryMultiplyAdd() throws {
         let f = try Fixture(model: fixtures.appendingPathComponent("tiny-dcgan.gguf"),
                             expected: fixtures.appendingPathComponent("tiny-dcgan.expected.gguf"))
-        let steps = f.generator.profile(f.inputs, parallelism: Parallelism(threads: 2), rounds: 3)
+        let steps = try f.generator.profile(f.inputs, parallelism: Parallelism(threads: 2), rounds: 3)
         #expect(steps.last?.ops == "output")
         #expect(steps.reduce(0) { $0 + $1.macsPerImage } == f.generator.macsPerImage)
         #expect(steps.allSatisfy { $0.seconds >= 0 })
@@ -109,10 +109,10 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         let f = try Fixture(model: models.appendingPathComponent("mnist-dcgan.gguf"),
                             expected: fixtures.appendingPathComponent("mnist-dcgan.expected.gguf"))
         let one = GeneratorInputs(count: 1, z: Array(f.inputs.z.prefix(100)))
-        let first = f.generator.generate(one)
+        let first = try f.generator.generate(one)
         for chunk in [1, 64, 1, 3, 1] {
-            #expect(f.generator.generate(one, chunkSize: chunk) == first)
-            #expect(f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2), chunkSize: chunk).count == f.expected.count)
+            #expect(try f.generator.generate(one, chunkSize: chunk) == first)
+            #expect(try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2), chunkSize: chunk).count == f.expected.count)
         }
     }
 
@@ -120,13 +120,13 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     func imagesDoNotDependOnBatchChunkOrThreads(name: String) throws {
         let f = try Fixture(model: fixtures.appendingPathComponent("\(name).gguf"),
                             expected: fixtures.appendingPathComponent("\(name).expected.gguf"))
-        let whole = f.generator.generate(f.inputs, parallelism: .serial, chunkSize: 64)
-        let single = f.generator.generate(f.inputs, parallelism: Parallelism(threads: 3), chunkSize: 1)
-        let pairs = f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2), chunkSize: 2)
+        let whole = try f.generator.generate(f.inputs, parallelism: .serial, chunkSize: 64)
+        let single = try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 3), chunkSize: 1)
+        let pairs = try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2), chunkSize: 2)
         #expect(whole == single)
         #expect(whole == pairs)
         for tiles in TileKernel.allCases where tiles.isAvailable {
-            #expect(f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles), chunkSize: 5) == whole,
+            #expect(try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles), chunkSize: 5) == whole,
                     "\(tiles) tile")
         }
     }
@@ -136,12 +136,12 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
     @Test func theDefaultModelGivesTheSameImageAloneAndInABatch() throws {
         let f = try Fixture(model: models.appendingPathComponent("mnist-dcgan.gguf"),
                             expected: fixtures.appendingPathComponent("mnist-dcgan.expected.gguf"))
-        let batch = f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2))
+        let batch = try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2))
         let perImage = batch.count / f.inputs.count, d = f.generator.inputs.zDimension
         for i in 0..<f.inputs.count {
             let one = GeneratorInputs(count: 1, z: Array(f.inputs.z[(i * d)..<((i + 1) * d)]))
             for threads in [1, 2] {
-                #expect(f.generator.generate(one, parallelism: Parallelism(threads: threads))
+                #expect(try f.generator.generate(one, parallelism: Parallelism(threads: threads))
                         == Array(batch[(i * perImage)..<((i + 1) * perImage)]), "image \(i), \(threads) threads")
             }
         }
@@ -162,9 +162,9 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         let inputs = GeneratorInputs(count: count, z: cycled(f.inputs.z).enumerated().map { $1 + Float($0 / 100) * 0.01 },
                                      labels: cycled(f.inputs.labels), categorical: cycled(f.inputs.categorical),
                                      continuous: cycled(f.inputs.continuous))
-        let serial = f.generator.generate(inputs, parallelism: .serial, chunkSize: 1)
+        let serial = try f.generator.generate(inputs, parallelism: .serial, chunkSize: 1)
         for (threads, chunk) in [(2, 4), (3, 2), (2, 16), (2, 1)] {
-            #expect(f.generator.generate(inputs, parallelism: Parallelism(threads: threads), chunkSize: chunk) == serial,
+            #expect(try f.generator.generate(inputs, parallelism: Parallelism(threads: threads), chunkSize: chunk) == serial,
                     "\(threads) threads, chunks of \(chunk)")
         }
     }

@@ -29,7 +29,7 @@ let benchmarks: @Sendable () -> Void = {
                                                maxIterations: 1000)) { benchmark in
                     for _ in benchmark.scaledIterations {
                         let elapsed = ContinuousClock().measure {
-                            blackHole(generator.generate(inputs, parallelism: par, chunkSize: b))
+                            blackHole(try generator.generate(inputs, parallelism: par, chunkSize: b))
                         }
                         let ips = Double(b) / (elapsed / .seconds(1))
                         benchmark.measurement(imagesPerSecond, Int(ips.rounded()))

@@ -72,7 +72,7 @@ for path in paths {
             if chunkOverride == nil && b > 64 { variants.append(("gansynth-chunk64", 64)) }
             for (engine, chunk) in variants {
             let timing = measure(seconds: seconds) {
-                consume(generator.generate(inputs, parallelism: par, chunkSize: chunk))
+                consume(try generator.generate(inputs, parallelism: par, chunkSize: chunk))
             }
             let ips = Double(b) / timing.median
             let gflops = 2 * Double(macs) * ips / 1e9
@@ -91,9 +91,9 @@ for path in paths {
 
 @MainActor func printProfile(_ name: String, _ generator: Generator, _ inputs: GeneratorInputs, threads: Int,
                              parallelism: Parallelism, seconds: Double) {
-    let once = measure(seconds: 0, warmup: 1, minRuns: 1) { consume(generator.generate(inputs, parallelism: parallelism, chunkSize: inputs.count)) }
+    let once = measure(seconds: 0, warmup: 1, minRuns: 1) { consume(try generator.generate(inputs, parallelism: parallelism, chunkSize: inputs.count)) }
     let rounds = max(5, Int(seconds / once.median))
-    let steps = generator.profile(inputs, parallelism: parallelism, rounds: rounds)
+    let steps = try generator.profile(inputs, parallelism: parallelism, rounds: rounds)
     let total = steps.reduce(0) { $0 + $1.seconds }
     let peakGflops = peak[threads] ?? 116 * Double(threads)
     print("\(name) threads \(threads) batch \(inputs.count): \(String(format: "%.3f", total * 1e3)) ms, \(rounds) rounds")
