@@ -204,7 +204,92 @@ def make_tiny_resnet(outdir: str) -> list[str]:
     module.load_state_dict({k: torch.from_numpy(v) for k, v in t.items()})
     fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
     with torch.no_grad():
-        ref = module(torch.from_numpy(fx["inputs.z"])).numpy()
+        ref = module(torch.from_numpy(fx["inputs.z"].copy())).numpy()
+    err = float(np.abs(ref - out).max())
+    if err > 1e-5:
+        raise AssertionError(f"{name}: nn.Module and op table differ by {err}")
+    return [name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# tiny-biggan: a BigGAN-style residual block. cond = concat(z (6), embedding(label) (4)) (10); h = reshape(linear(cond))
+#   (4,2,2); block: cbn(h, cond) -> relu -> upsample -> conv3x3 -> cbn(·, cond) -> relu -> conv3x3, plus the skip
+#   upsample(h) -> conv1x1; sum -> relu -> conv3x3 (4->3) -> tanh: RGB 4x4. Checked against a hand-written module.
+class TinyBigGAN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(3, 4)
+        self.fc = nn.Linear(10, 16)
+        self.c1, self.c2, self.skip = nn.Conv2d(4, 4, 3, 1, 1), nn.Conv2d(4, 4, 3, 1, 1), nn.Conv2d(4, 4, 1)
+        self.out = nn.Conv2d(4, 3, 3, 1, 1)
+        self.g1, self.b1, self.g2, self.b2 = nn.Linear(10, 4), nn.Linear(10, 4), nn.Linear(10, 4), nn.Linear(10, 4)
+        for k in ("m1", "v1", "m2", "v2"):
+            self.register_buffer(k, torch.zeros(4))
+
+    def cbn(self, x, c, g, b, m, v):
+        y = (x - m.view(1, -1, 1, 1)) / torch.sqrt(v.view(1, -1, 1, 1) + 1e-4)
+        return y * (1 + g(c)).view(-1, 4, 1, 1) + b(c).view(-1, 4, 1, 1)
+
+    def forward(self, z, label):
+        c = torch.cat([z, self.embed(label)], 1)
+        h = self.fc(c).view(-1, 4, 2, 2)
+        up = lambda x: nn.functional.interpolate(x, scale_factor=2, mode="nearest")
+        y = torch.relu(self.cbn(h, c, self.g1, self.b1, self.m1, self.v1))
+        y = self.c1(up(y))
+        y = self.c2(torch.relu(self.cbn(y, c, self.g2, self.b2, self.m2, self.v2)))
+        return torch.tanh(self.out(torch.relu(y + self.skip(up(h)))))
+
+
+def make_tiny_biggan(outdir: str) -> list[str]:
+    rs = np.random.RandomState(5005)
+    conv = lambda cin, cout, k: {"in_channels": cin, "out_channels": cout, "kernel_size": k, "stride": 1,
+                                 "padding": k // 2}
+    t = {"embed.weight": rnd(rs, (3, 4), 0.5), "fc.weight": rnd(rs, (16, 10), 0.3), "fc.bias": rnd(rs, (16,), 0.1)}
+    for m, cin, cout, k in (("c1", 4, 4, 3), ("c2", 4, 4, 3), ("skip", 4, 4, 1), ("out", 4, 3, 3)):
+        t[m + ".weight"], t[m + ".bias"] = rnd(rs, (cout, cin, k, k), 0.2), rnd(rs, (cout,), 0.05)
+    t["out.weight"] *= 0.3  # keeps tanh off its flat ends, where parity would show little
+    for g in ("g1", "b1", "g2", "b2"):
+        t[g + ".weight"], t[g + ".bias"] = rnd(rs, (4, 10), 0.2), rnd(rs, (4,), 0.1)
+    for k in ("m1", "m2"):
+        t[k] = rnd(rs, (4,), 0.2)
+    for k in ("v1", "v2"):
+        t[k] = (0.5 + rs.rand(4)).astype(np.float32)
+    wb = lambda m: {"weight": t[m + ".weight"], "bias": t[m + ".bias"]}
+    cbn = lambda n: {"gain.weight": t[f"g{n}.weight"], "gain.bias": t[f"g{n}.bias"], "bias.weight": t[f"b{n}.weight"],
+                     "bias.bias": t[f"b{n}.bias"], "running_mean": t[f"m{n}"], "running_var": t[f"v{n}"]}
+    nodes = [
+        {"op": "input_z"},                                                                          # 0 (6)
+        {"op": "input_label"},                                                                      # 1
+        {"op": "embedding", "inputs": [1], "params": {"num_embeddings": 3, "embedding_dim": 4},
+         "tensors": {"weight": t["embed.weight"]}},                                                 # 2 (4)
+        {"op": "concat", "inputs": [0, 2]},                                                         # 3 cond (10)
+        {"op": "linear", "params": {"in_features": 10, "out_features": 16}, "tensors": wb("fc")},   # 4
+        {"op": "reshape", "params": {"shape": [4, 2, 2]}},                                          # 5 h
+        {"op": "conditional_batch_norm", "inputs": [5, 3], "params": {"eps": 1e-4}, "tensors": cbn(1)},  # 6
+        {"op": "relu"},                                                                             # 7
+        {"op": "upsample_nearest", "params": {"scale_factor": 2}},                                  # 8 (4,4,4)
+        {"op": "conv2d", "params": conv(4, 4, 3), "tensors": wb("c1")},                             # 9
+        {"op": "conditional_batch_norm", "inputs": [9, 3], "params": {"eps": 1e-4}, "tensors": cbn(2)},  # 10
+        {"op": "relu"},                                                                             # 11
+        {"op": "conv2d", "params": conv(4, 4, 3), "tensors": wb("c2")},                             # 12
+        {"op": "upsample_nearest", "inputs": [5], "params": {"scale_factor": 2}},                   # 13
+        {"op": "conv2d", "params": conv(4, 4, 1), "tensors": wb("skip")},                           # 14
+        {"op": "add", "inputs": [12, 14]},                                                          # 15
+        {"op": "relu"},                                                                             # 16
+        {"op": "conv2d", "params": conv(4, 3, 3), "tensors": wb("out")},                            # 17 (3,4,4)
+        {"op": "tanh"},                                                                             # 18
+    ]
+    name = "tiny-biggan"
+    path = os.path.join(outdir, name + ".gguf")
+    write_generator(path, nodes, name=name, z_dim=6, output=(3, 4, 4), output_range="tanh", labels=LABELS,
+                    description="Test fixture: a tiny BigGAN-style residual block with conditional batch norms.",
+                    license="MIT")
+    out = write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS, label=FIX_LABELS)
+    module = TinyBigGAN()
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in t.items()})
+    fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
+    with torch.no_grad():
+        ref = module(torch.from_numpy(fx["inputs.z"].copy()), torch.as_tensor(FIX_LABELS)).numpy()
     err = float(np.abs(ref - out).max())
     if err > 1e-5:
         raise AssertionError(f"{name}: nn.Module and op table differ by {err}")
@@ -363,6 +448,7 @@ def main(argv=None) -> None:
     names += make_tiny_cgan_onehot(args.out)
     names += make_tiny_infogan(args.out)
     names += make_tiny_resnet(args.out)
+    names += make_tiny_biggan(args.out)
     write_rng(os.path.join(args.out, "rng.txt"))
     for n in names:
         print(verify(args.out, n))

@@ -972,6 +972,13 @@ def _():
     return base().set("gansynth.node.3.op", v_str("add")).to_bytes()
 
 
+@case("conditional-batch-norm-condition-not-a-vector", "node 3 conditions (3,2,2) on node 2's (3,2,2)",
+      "graph node 3 (conditional_batch_norm) does not type-check: expects the condition as a vector (D), got [3, 2, 2]")
+def _():
+    return (base().set("gansynth.node.3.op", v_str("conditional_batch_norm"))
+            .set("gansynth.node.3.inputs", v_arr_u32([2, 2])).to_bytes())
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):

@@ -50,6 +50,15 @@ def _add(xs, p, t, i):
     return y
 
 
+def _conditional_batch_norm(xs, p, t, i):
+    x, c = xs
+    gain = float(p.get("gain_offset", 1.0)) + F.linear(c, t["gain.weight"], t.get("gain.bias"))
+    bias = F.linear(c, t["bias.weight"], t.get("bias.bias"))
+    y = F.batch_norm(x, t["running_mean"], t["running_var"], None, None, training=False, eps=float(p.get("eps", 1e-5)))
+    per_image = (x.shape[0], -1) + (1,) * (x.dim() - 2)
+    return y * gain.view(per_image) + bias.view(per_image)
+
+
 _CONV = {"in_channels": U32, "out_channels": U32, "kernel_size": U32, "stride": U32, "padding": U32}
 
 OPS = {op.name: op for op in [
@@ -83,6 +92,9 @@ OPS = {op.name: op for op in [
     Op("upsample_nearest", {"scale_factor": U32},
        forward=lambda xs, p, t, i: F.interpolate(xs[0], scale_factor=int(p["scale_factor"]), mode="nearest")),
     Op("add", forward=_add),
+    Op("conditional_batch_norm", {"eps": F32, "gain_offset": F32},
+       ("gain.weight", "gain.bias", "bias.weight", "bias.bias", "running_mean", "running_var"),
+       forward=_conditional_batch_norm),
 ]}
 
 

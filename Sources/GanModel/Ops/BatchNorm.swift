@@ -18,12 +18,7 @@ struct BatchNorm: GraphOp {
     }
 
     func checkValues(_ node: Node, _ tensors: [String: [Float]]) throws(ModelError) {
-        guard let variance = tensors[node.tensorName("running_var")] else { return }
-        // A negative variance, or one that eps does not lift above 0, makes every image NaN or Inf.
-        for (c, v) in variance.enumerated() where !(v >= 0 && Double(v) + Double(epsilon) > 0) {
-            throw .badTensorValue(name: node.tensorName("running_var"), index: c, value: v,
-                                  reason: "a variance must be ≥ 0 and variance + eps (\(epsilon)) > 0")
-        }
+        try checkVariances(node, tensors, epsilon: epsilon)
     }
 
     var isChannelAffine: Bool { true }
@@ -58,5 +53,14 @@ struct ChannelAffineKernel: StepKernel {
         let (c, s) = channelsAndSpatial(shape)
         r.output.update(from: r.x, count: c * s * r.n)
         GanKernels.channelAffine(r.output, channels: c, perChannel: s * r.n, scale: scale, shift: shift, activation: activation)
+    }
+}
+
+/// A negative variance, or one that eps does not lift above 0, makes every image NaN or Inf.
+func checkVariances(_ node: Node, _ tensors: [String: [Float]], epsilon: Float) throws(ModelError) {
+    guard let variance = tensors[node.tensorName("running_var")] else { return }
+    for (c, v) in variance.enumerated() where !(v >= 0 && Double(v) + Double(epsilon) > 0) {
+        throw .badTensorValue(name: node.tensorName("running_var"), index: c, value: v,
+                              reason: "a variance must be ≥ 0 and variance + eps (\(epsilon)) > 0")
     }
 }
