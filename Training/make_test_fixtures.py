@@ -297,6 +297,64 @@ def make_tiny_biggan(outdir: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# tiny-sagan: z(6) -> linear(6->128) -> reshape(8,4,4) -> relu -> self_attention (keys 2, values 4, as BigGAN's
+#   C/8 and C/2 of 16 channels would be, here of 8) -> conv3x3 (8->3) -> tanh: RGB 4x4. Checked against a hand-written
+#   module that follows BigGAN-PyTorch's Attention.forward.
+class TinySAGAN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 128)
+        self.theta, self.phi = nn.Conv2d(8, 2, 1, bias=False), nn.Conv2d(8, 2, 1, bias=False)
+        self.g, self.o = nn.Conv2d(8, 4, 1, bias=False), nn.Conv2d(4, 8, 1, bias=False)
+        self.gamma = nn.Parameter(torch.tensor(0.0))
+        self.out = nn.Conv2d(8, 3, 3, 1, 1)
+
+    def forward(self, z):
+        x = torch.relu(self.fc(z).view(-1, 8, 4, 4))
+        theta = self.theta(x).view(-1, 2, 16)
+        phi = nn.functional.max_pool2d(self.phi(x), [2, 2]).view(-1, 2, 4)
+        g = nn.functional.max_pool2d(self.g(x), [2, 2]).view(-1, 4, 4)
+        beta = nn.functional.softmax(torch.bmm(theta.transpose(1, 2), phi), -1)
+        o = self.o(torch.bmm(g, beta.transpose(1, 2)).view(-1, 4, 4, 4))
+        return torch.tanh(self.out(self.gamma * o + x))
+
+
+def make_tiny_sagan(outdir: str) -> list[str]:
+    rs = np.random.RandomState(6006)
+    t = {"fc.weight": rnd(rs, (128, 6), 0.4), "fc.bias": rnd(rs, (128,), 0.1),
+         "theta.weight": rnd(rs, (2, 8, 1, 1), 0.8), "phi.weight": rnd(rs, (2, 8, 1, 1), 0.8),
+         "g.weight": rnd(rs, (4, 8, 1, 1), 0.4), "o.weight": rnd(rs, (8, 4, 1, 1), 0.4),
+         "gamma": np.float32(0.7), "out.weight": rnd(rs, (3, 8, 3, 3), 0.08), "out.bias": rnd(rs, (3,), 0.05)}
+    nodes = [
+        {"op": "input_z"},                                                                          # 0 (6)
+        {"op": "linear", "params": {"in_features": 6, "out_features": 128},
+         "tensors": {"weight": t["fc.weight"], "bias": t["fc.bias"]}},                              # 1
+        {"op": "reshape", "params": {"shape": [8, 4, 4]}},                                          # 2
+        {"op": "relu"},                                                                             # 3
+        {"op": "self_attention", "params": {"key_channels": 2, "value_channels": 4},
+         "tensors": {"theta.weight": t["theta.weight"], "phi.weight": t["phi.weight"], "g.weight": t["g.weight"],
+                     "o.weight": t["o.weight"], "gamma": np.array([0.7], dtype=np.float32)}},       # 4
+        {"op": "conv2d", "params": {"in_channels": 8, "out_channels": 3, "kernel_size": 3, "stride": 1, "padding": 1},
+         "tensors": {"weight": t["out.weight"], "bias": t["out.bias"]}},                            # 5 (3,4,4)
+        {"op": "tanh"},                                                                             # 6
+    ]
+    name = "tiny-sagan"
+    path = os.path.join(outdir, name + ".gguf")
+    write_generator(path, nodes, name=name, z_dim=6, output=(3, 4, 4), output_range="tanh",
+                    description="Test fixture: self-attention as in SAGAN and BigGAN.", license="MIT")
+    out = write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS)
+    module = TinySAGAN()
+    module.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in t.items()})
+    fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
+    with torch.no_grad():
+        ref = module(torch.from_numpy(fx["inputs.z"].copy())).numpy()
+    err = float(np.abs(ref - out).max())
+    if err > 1e-5:
+        raise AssertionError(f"{name}: nn.Module and op table differ by {err}")
+    return [name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # tiny-infogan: z(5, uniform) + categorical codes [4, 3] + 2 continuous -> concat (14) -> linear(14->48) -> relu
 #   -> reshape(3,4,4) -> conv2d(3->4,k3,s2,p1) (4,2,2) -> leaky_relu(0.2) -> convT(4->3,k5,s3,p1,op2) (3,8,8) -> tanh.
 FIX_CATEGORICAL = [[3, 0], [1, 2], [0, 1]]
@@ -449,6 +507,7 @@ def main(argv=None) -> None:
     names += make_tiny_infogan(args.out)
     names += make_tiny_resnet(args.out)
     names += make_tiny_biggan(args.out)
+    names += make_tiny_sagan(args.out)
     write_rng(os.path.join(args.out, "rng.txt"))
     for n in names:
         print(verify(args.out, n))

@@ -979,6 +979,13 @@ def _():
             .set("gansynth.node.3.inputs", v_arr_u32([2, 2])).to_bytes())
 
 
+@case("self-attention-odd-size", "node 2 reshapes to (1,3,4); node 3 attends over it (H = 3 is odd)",
+      "graph node 3 (self_attention) does not type-check: expects (C, H, W) with H and W even")
+def _():
+    return (base().set("gansynth.node.2.shape", v_arr_u32([1, 3, 4])).set("gansynth.node.3.op", v_str("self_attention"))
+            .set("gansynth.node.3.key_channels", v_u32(1)).set("gansynth.node.3.value_channels", v_u32(1)).to_bytes())
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):

@@ -41,7 +41,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite struct WholeModelParity {
     static let tinyModels = ["tiny-dcgan", "tiny-dcgan-f16", "tiny-dcgan-q8_0", "tiny-cgan", "tiny-cgan-onehot",
-                             "tiny-infogan", "tiny-resnet", "tiny-biggan"]
+                             "tiny-infogan", "tiny-resnet", "tiny-biggan", "tiny-sagan"]
 
     @Test(arguments: tinyModels)
     func matchesPyTorch(name: String) throws {

@@ -59,6 +59,19 @@ def _conditional_batch_norm(xs, p, t, i):
     return y * gain.view(per_image) + bias.view(per_image)
 
 
+def _self_attention(xs, p, t, i):
+    x = xs[0]
+    n, c, h, w = x.shape
+    ck, cv = int(p["key_channels"]), int(p["value_channels"])
+    conv = lambda name, v: F.conv2d(v, t[name + ".weight"], t.get(name + ".bias"))
+    theta = conv("theta", x).view(n, ck, h * w)
+    phi = F.max_pool2d(conv("phi", x), [2, 2]).view(n, ck, h * w // 4)
+    g = F.max_pool2d(conv("g", x), [2, 2]).view(n, cv, h * w // 4)
+    beta = F.softmax(torch.bmm(theta.transpose(1, 2), phi), -1)
+    o = conv("o", torch.bmm(g, beta.transpose(1, 2)).view(n, cv, h, w))
+    return t["gamma"] * o + x
+
+
 _CONV = {"in_channels": U32, "out_channels": U32, "kernel_size": U32, "stride": U32, "padding": U32}
 
 OPS = {op.name: op for op in [
@@ -95,6 +108,9 @@ OPS = {op.name: op for op in [
     Op("conditional_batch_norm", {"eps": F32, "gain_offset": F32},
        ("gain.weight", "gain.bias", "bias.weight", "bias.bias", "running_mean", "running_var"),
        forward=_conditional_batch_norm),
+    Op("self_attention", {"key_channels": U32, "value_channels": U32},
+       ("theta.weight", "theta.bias", "phi.weight", "phi.bias", "g.weight", "g.bias", "o.weight", "o.bias", "gamma"),
+       forward=_self_attention),
 ]}
 
 
