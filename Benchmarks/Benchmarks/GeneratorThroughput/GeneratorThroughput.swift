@@ -28,7 +28,7 @@ let benchmarks: @Sendable () -> Void = {
                                                warmupIterations: 3, maxDuration: .seconds(1),
                                                maxIterations: 1000)) { benchmark in
                     for _ in benchmark.scaledIterations {
-                        let elapsed = ContinuousClock().measure {
+                        let elapsed = try ContinuousClock().measure {
                             blackHole(try generator.generate(inputs, parallelism: par, chunkSize: b))
                         }
                         let ips = Double(b) / (elapsed / .seconds(1))

@@ -63,12 +63,12 @@ public struct Timing: Sendable {
 /// Runs `body` `warmup` times, then at least `minRuns` times and for at least `seconds` in all (at most
 /// `maxRuns`); returns the median and the minimum of the timed runs.
 public func measure(seconds: Double, warmup: Int = 3, minRuns: Int = 5, maxRuns: Int = 2000,
-                    _ body: () -> Void) -> Timing {
-    for _ in 0..<warmup { body() }
+                    _ body: () throws -> Void) rethrows -> Timing {
+    for _ in 0..<warmup { try body() }
     var times: [Double] = []
     let clock = ContinuousClock(), start = clock.now
     while times.count < minRuns || ((clock.now - start) / .seconds(1) < seconds && times.count < maxRuns) {
-        times.append(clock.measure(body) / .seconds(1))
+        times.append(try clock.measure(body) / .seconds(1))
     }
     times.sort()
     let n = times.count

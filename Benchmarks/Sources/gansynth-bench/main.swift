@@ -65,13 +65,13 @@ for path in paths {
         for b in batches {
             let inputs = benchmarkInputs(for: generator, count: b)
             if profiling {
-                printProfile(modelName(path), generator, inputs, threads: t, parallelism: par, seconds: seconds)
+                try printProfile(modelName(path), generator, inputs, threads: t, parallelism: par, seconds: seconds)
                 continue
             }
             var variants = [("gansynth", chunkOverride ?? b)]
             if chunkOverride == nil && b > 64 { variants.append(("gansynth-chunk64", 64)) }
             for (engine, chunk) in variants {
-            let timing = measure(seconds: seconds) {
+            let timing = try measure(seconds: seconds) {
                 consume(try generator.generate(inputs, parallelism: par, chunkSize: chunk))
             }
             let ips = Double(b) / timing.median
@@ -90,8 +90,8 @@ for path in paths {
 }
 
 @MainActor func printProfile(_ name: String, _ generator: Generator, _ inputs: GeneratorInputs, threads: Int,
-                             parallelism: Parallelism, seconds: Double) {
-    let once = measure(seconds: 0, warmup: 1, minRuns: 1) { consume(try generator.generate(inputs, parallelism: parallelism, chunkSize: inputs.count)) }
+                             parallelism: Parallelism, seconds: Double) throws {
+    let once = try measure(seconds: 0, warmup: 1, minRuns: 1) { consume(try generator.generate(inputs, parallelism: parallelism, chunkSize: inputs.count)) }
     let rounds = max(5, Int(seconds / once.median))
     let steps = try generator.profile(inputs, parallelism: parallelism, rounds: rounds)
     let total = steps.reduce(0) { $0 + $1.seconds }
