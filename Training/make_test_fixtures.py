@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import gguf
+import scipy
 import torch
 from torch import nn
 
@@ -406,6 +407,8 @@ def write_rng(path: str) -> None:
         "# randn seed=S n=N indices=I,J,..: RandomState(S).randn(N), only the values at those indices.",
         "# uniform seed=S low=A high=B n=N: RandomState(S).uniform(A, B, N).",
         "# randint seed=S high=H calls=K: [RandomState(S).randint(H) for _ in range(K)] on one RandomState object.",
+        "# truncnorm seed=S n=N: scipy.stats.truncnorm.rvs(-2, 2, size=N, random_state=RandomState(S)) (scipy "
+        + scipy.__version__ + "), float32 values printed exactly, as BigGAN-deep's truncated_noise_sample draws them.",
     ]
 
     def fl(xs):
@@ -419,6 +422,10 @@ def write_rng(path: str) -> None:
     lines.append(f"uniform seed=3 low=-1 high=1 n=5 values={fl(R(3).uniform(-1, 1, 5))}")
     r = R(5)
     lines.append(f"randint seed=5 high=10 calls=3 values={','.join(str(int(r.randint(10))) for _ in range(3))}")
+    from scipy.stats import truncnorm
+    for s in (0, 1, 42, 4294967295):
+        v = truncnorm.rvs(-2, 2, size=128, random_state=R(s)).astype(np.float32)
+        lines.append(f"truncnorm seed={s} n=128 values={fl(v)}")
     with open(path, "w") as fh:
         fh.write("\n".join(lines) + "\n")
 

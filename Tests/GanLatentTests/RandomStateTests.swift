@@ -56,6 +56,25 @@ private func cases(_ method: String) throws -> [Case] {
         }
     }
 
+    /// BigGAN-deep's latents: scipy's truncnorm(-2, 2) by inversion of RandomState uniforms, in float32.
+    @Test func truncatedNormalMatchesSciPy() throws {
+        let all = try cases("truncnorm")
+        #expect(all.count == 4)
+        var mismatches = 0, total = 0
+        for c in all {
+            let z = latentVector(seed: UInt32(c.int("seed")), dimension: c.int("n"), distribution: .truncatedNormal)
+            for (a, b) in zip(z, c.values.map { Float(Double($0)!) }) {
+                total += 1
+                if a != b { mismatches += 1; #expect(abs(a - b) <= 2 * b.ulp, "\(a) vs \(b)") }
+            }
+        }
+        // A float32 value can only differ where the double lies within a few ulps of a rounding boundary.
+        #expect(total == 512 && mismatches <= 2, "\(mismatches) of \(total) differ in the last bit")
+        // The truncation scales the float32 values in float32.
+        let scaled = latentVector(seed: 0, dimension: 8, distribution: .truncatedNormal, truncation: 0.4)
+        #expect(scaled == latentVector(seed: 0, dimension: 8, distribution: .truncatedNormal).map { $0 * Float(0.4) })
+    }
+
     @Test func latentVectorIsRandnCastToFloat() throws {
         let c = try cases("randn").first { $0.int("seed") == 0 }!
         let z = latentVector(seed: 0, dimension: 8, distribution: .normal)
