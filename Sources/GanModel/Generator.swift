@@ -25,6 +25,9 @@ public struct GeneratorInputs: Sendable {
     public var categorical: [Int]
     /// (count, number of continuous codes)
     public var continuous: [Float]
+    /// The truncation that picks batch-norm statistics in models that store them per truncation (BigGAN-deep's
+    /// `stats_count`), 0 < t ≤ 1; other models ignore it.
+    public var truncation: Double = 1
 
     public init(count: Int, z: [Float], labels: [Int] = [], categorical: [Int] = [], continuous: [Float] = []) {
         self.count = count; self.z = z; self.labels = labels; self.categorical = categorical; self.continuous = continuous
@@ -111,6 +114,9 @@ public final class Generator: Sendable {
     }
 
     public var macsPerImage: Int { graph.macsPerImage }
+
+    /// Whether batch-norm statistics depend on `GeneratorInputs.truncation` (BigGAN-deep's 51 rows per layer).
+    public var usesTruncation: Bool { graph.nodes.contains { $0.op.usesTruncation } }
 
     /// Images for `batch`, as floats (count, C, H, W) in the model's output range; the inputs are checked first
     /// (`check`).

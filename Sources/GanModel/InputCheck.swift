@@ -7,6 +7,7 @@ public enum GeneratorInputError: Error, Equatable, Sendable, CustomStringConvert
     case label(image: Int, value: Int, labels: Int)
     case categorical(image: Int, code: Int, value: Int, size: Int)
     case notFinite(array: String, index: Int)
+    case truncation(Double)
 
     public var description: String {
         switch self {
@@ -16,6 +17,7 @@ public enum GeneratorInputError: Error, Equatable, Sendable, CustomStringConvert
         case let .categorical(image, code, value, size):
             "image \(image) has value \(value) for categorical code \(code); it takes 0 to \(size - 1)"
         case let .notFinite(array, index): "\(array)[\(index)] is not a finite number"
+        case let .truncation(t): "truncation \(t) is outside (0, 1], the range this model stores batch-norm statistics for"
         }
     }
 }
@@ -50,5 +52,6 @@ extension Generator {
         }
         try size("continuous", batch.continuous.count, inputs.continuousCount)
         try finite("continuous", batch.continuous)
+        if usesTruncation, !(batch.truncation > 0 && batch.truncation <= 1) { throw .truncation(batch.truncation) }
     }
 }

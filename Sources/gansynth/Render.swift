@@ -130,6 +130,7 @@ extension GeneratorInputs {
                                    categorical: Array(categorical[(range.lowerBound * nk)..<(range.upperBound * nk)]),
                                    continuous: Array(continuous[(range.lowerBound * nc)..<(range.upperBound * nc)]))
         if !labelWeights.isEmpty { part.labelWeights = Array(labelWeights[(range.lowerBound * nl)..<(range.upperBound * nl)]) }
+        part.truncation = truncation
         return part
     }
 }

@@ -10,13 +10,20 @@ struct ConditionalBatchNorm: GraphOp {
     static let name = "conditional_batch_norm"
     static let inputCount = 2...2
     let epsilon: Float, gainOffset: Float
+    /// Rows of statistics, chosen by the truncation when more than 1 (TruncationStatistics.swift).
+    let statsCount: Int
 
     init(_ a: NodeAttributes) throws(ModelError) {
         epsilon = try a.float("eps", default: 1e-5, in: 0...1)
         gainOffset = try a.float("gain_offset", default: 1, in: -1000...1000)
+        statsCount = try BatchNormStatistics.count(a)
     }
 
-    var summary: String { "conditional_batch_norm eps \(epsilon)" + (gainOffset == 1 ? "" : " gain_offset \(gainOffset)") }
+    var summary: String {
+        "conditional_batch_norm eps \(epsilon)" + (gainOffset == 1 ? "" : " gain_offset \(gainOffset)")
+            + (statsCount > 1 ? " stats \(statsCount)" : "")
+    }
+    var usesTruncation: Bool { statsCount > 1 }
 
     func signature(_ inputs: [Node], _ c: SignatureContext) throws(ModelError) -> NodeSignature {
         let x = inputs[0].shape, cond = inputs[1].shape
@@ -26,8 +33,7 @@ struct ConditionalBatchNorm: GraphOp {
         return NodeSignature(shape: x, tensors: [
             ("gain.weight", [channels, d], false), ("gain.bias", [channels], true),
             ("bias.weight", [channels, d], false), ("bias.bias", [channels], true),
-            ("running_mean", [channels], false), ("running_var", [channels], false),
-        ], macs: 2 * channels * d)
+        ] + BatchNormStatistics.tensors(count: statsCount, channels: channels), macs: 2 * channels * d)
     }
 
     func checkValues(_ node: Node, _ tensors: [String: [Float]]) throws(ModelError) {
@@ -36,7 +42,8 @@ struct ConditionalBatchNorm: GraphOp {
 
     func plan(_ node: Node, _ planner: inout StepPlanner) -> any StepKernel {
         let channels = node.shape[0], d = planner.graph.nodes[node.inputs[1]].shape[0]
-        let mean = planner.take(node, "running_mean")!, variance = planner.take(node, "running_var")!
+        let stats = BatchNormStatistics(count: statsCount, means: planner.take(node, "running_mean")!,
+                                        variances: planner.take(node, "running_var")!, channels: channels)
         let parallelism = planner.parallelism
         let pack = { (w: [Float]) in PackedMatrix(w, rows: channels, columns: d, transpose: true, parallelism: parallelism) }
         let gainWeight = pack(planner.take(node, "gain.weight")!), biasWeight = pack(planner.take(node, "bias.weight")!)
@@ -45,15 +52,16 @@ struct ConditionalBatchNorm: GraphOp {
         let biasBias = planner.take(node, "bias.bias") ?? [Float](repeating: 0, count: channels)
         let (_, _, act) = planner.fuseTail(foldAffine: false)
         return Kernel(gainWeight: gainWeight, biasWeight: biasWeight, gainBias: gainBias, biasBias: biasBias,
-                      mean: mean, invStd: variance.map { Float(1 / (Double($0) + Double(epsilon)).squareRoot()) },
-                      shape: node.shape, activation: act)
+                      stats: stats, epsilon: epsilon, shape: node.shape, activation: act)
     }
 
     struct Kernel: StepKernel {
         /// (C, D) each
         let gainWeight: PackedMatrix, biasWeight: PackedMatrix
         /// (C); gainBias includes gain_offset
-        let gainBias: [Float], biasBias: [Float], mean: [Float], invStd: [Float]
+        let gainBias: [Float], biasBias: [Float]
+        let stats: BatchNormStatistics
+        let epsilon: Float
         let shape: [Int]
         let activation: Activation
 
@@ -71,6 +79,8 @@ struct ConditionalBatchNorm: GraphOp {
                 gemm(biasWeight, n: n, b: cond, ldb: n, c: bias, ldc: n, bias: b.baseAddress!, activation: .identity,
                      parallelism: parallelism)
             }
+            let (mean, variance) = stats.at(truncation: r.batch.truncation)
+            let invStd = variance.map { Float(1 / (Double($0) + Double(epsilon)).squareRoot()) }
             r.output.update(from: r.x, count: channels * n * s)
             for c in 0..<channels {
                 for b in 0..<n {

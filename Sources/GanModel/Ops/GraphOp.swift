@@ -31,6 +31,8 @@ protocol GraphOp: Sendable {
     func checkValues(_ node: Node, _ tensors: [String: [Float]]) throws(ModelError)
     /// The elementwise activation this op is, if it is one: a layer before it applies it in its epilogue.
     var activation: Activation? { get }
+    /// Whether the op reads `GeneratorInputs.truncation` (statistics stored per truncation).
+    var usesTruncation: Bool { get }
     /// Whether this op is y = x·scale + shift per channel (`channelAffine`): a layer before it folds it in.
     var isChannelAffine: Bool { get }
     func channelAffine(_ node: Node, _ weights: Weights) -> (scale: [Float], shift: [Float])
@@ -41,6 +43,7 @@ extension GraphOp {
     var summary: String { Self.name }
     func checkValues(_ node: Node, _ tensors: [String: [Float]]) throws(ModelError) {}
     var activation: Activation? { nil }
+    var usesTruncation: Bool { false }
     var isChannelAffine: Bool { false }
     func channelAffine(_ node: Node, _ weights: Weights) -> (scale: [Float], shift: [Float]) {
         preconditionFailure("\(Self.name) is not a per-channel affine op")
