@@ -144,7 +144,7 @@ extension ModelCard {
 extension InputSpec {
     init(_ m: Metadata) throws(ModelError) {
         zDimension = try m.int("gansynth.z.dim", in: 1...65536)
-        zDistribution = try m.choice("gansynth.z.distribution", LatentDistribution.self, allowed: [.normal, .uniform])
+        zDistribution = try m.choice("gansynth.z.distribution", LatentDistribution.self, allowed: [.normal, .uniform, .truncatedNormal])
         labels = try m.stringArray("gansynth.labels") ?? []
         if m.file["gansynth.labels"] != nil, labels.count < 2 || labels.count > 100_000 {
             throw .valueOutOfRange(key: "gansynth.labels", value: "\(labels.count) name\(labels.count == 1 ? "" : "s")",

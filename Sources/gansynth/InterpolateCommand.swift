@@ -94,7 +94,7 @@ struct Interpolate: ParsableCommand {
         let spec = generator.inputs
         let truncation = truncationOption.truncation
         try checkTruncation(truncation, for: generator)
-        let mode = self.mode ?? (spec.zDistribution == .normal ? .slerp : .linear)
+        let mode = self.mode ?? (spec.zDistribution == .uniform ? .linear : .slerp)
         let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
         let seedList = seeds?.seeds
 

@@ -65,9 +65,15 @@ enum OutputFormat: Equatable {
 }
 
 /// Truncation redraws Gaussian values; a uniform latent has nothing to truncate.
+/// Normal latents redraw values past t; truncated-normal ones (BigGAN-deep) are scaled by t, which also picks the
+/// batch-norm statistics of models that store them per truncation, so t ≤ 1 there.
 func checkTruncation(_ t: Double?, for generator: Generator) throws(CLIError) {
-    if t != nil, generator.inputs.zDistribution != .normal {
+    guard let t else { return }
+    if generator.inputs.zDistribution == .uniform {
         throw .usage("--truncation applies to normal latents; '\(generator.card.name)' draws z uniformly")
+    }
+    if (generator.inputs.zDistribution == .truncatedNormal || generator.usesTruncation) && t > 1 {
+        throw .usage("--truncation must be at most 1 for '\(generator.card.name)' (BigGAN-deep's truncation: z·t and the statistics measured at t), got \(t)")
     }
 }
 

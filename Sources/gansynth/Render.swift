@@ -68,8 +68,7 @@ func generatorInputs(for requests: [ImageRequest], generator: Generator, truncat
     inputs.z.reserveCapacity(requests.count * spec.zDimension)
     let soft = requests.contains { $0.labelWeights != nil }
     for r in requests {
-        inputs.z += r.z ?? latentVector(seed: r.seed, dimension: spec.zDimension,
-                                        distribution: spec.zDistribution == .normal ? .normal : .uniform,
+        inputs.z += r.z ?? latentVector(seed: r.seed, dimension: spec.zDimension, distribution: spec.zDistribution,
                                         truncation: truncation)
         let drawn = drawnConditions(seed: r.seed, labelCount: spec.labels.count,
                                     categoricalSizes: spec.categoricalSizes, continuousCount: spec.continuousCount)
@@ -84,6 +83,7 @@ func generatorInputs(for requests: [ImageRequest], generator: Generator, truncat
         inputs.categorical += r.categorical ?? drawn.categorical
         inputs.continuous += r.continuous ?? drawn.continuous
     }
+    inputs.truncation = truncation ?? 1
     return inputs
 }
 

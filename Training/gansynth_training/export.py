@@ -49,8 +49,8 @@ def write_generator(path: str, nodes: Sequence[dict], *, name: str, z_dim: int, 
     the previous node gets no `inputs` key (FORMAT.md's default [i - 1])."""
     if weight_type not in WEIGHT_TYPES:
         raise ValueError(f"weight_type must be one of {WEIGHT_TYPES}, got {weight_type!r}")
-    if z_distribution not in ("normal", "uniform"):
-        raise ValueError("z_distribution must be 'normal' or 'uniform'")
+    if z_distribution not in ("normal", "uniform", "truncated_normal"):
+        raise ValueError("z_distribution must be 'normal', 'uniform' or 'truncated_normal'")
     if output_range not in ("tanh", "sigmoid"):
         raise ValueError("output_range must be 'tanh' or 'sigmoid'")
     if not 1 <= len(nodes) <= 1024:
@@ -253,7 +253,8 @@ def sequential_to_nodes(modules: Iterable, head: Sequence[dict] | None = None) -
 
 
 def forward_nodes(nodes: Sequence[dict], *, z, label=None, categorical=None, continuous=None,
-                  num_labels: int | None = None, categorical_sizes: Sequence[int] | None = None):
+                  num_labels: int | None = None, categorical_sizes: Sequence[int] | None = None,
+                  truncation: float = 1.0):
     """Run the graph on a batch with torch.nn.functional. z (N,Z); label (N,) ints; categorical (N, ncat) ints;
     continuous (N, ncont). Returns the last node's output (N, ...)."""
     import torch
@@ -266,7 +267,7 @@ def forward_nodes(nodes: Sequence[dict], *, z, label=None, categorical=None, con
 
     inputs = Inputs(z=T(z), label=ints(label), categorical=ints(categorical),
                     continuous=None if continuous is None else T(continuous), num_labels=int(num_labels or 0),
-                    categorical_sizes=tuple(int(k) for k in (categorical_sizes or ())))
+                    categorical_sizes=tuple(int(k) for k in (categorical_sizes or ())), truncation=float(truncation))
     outs: list = []
     for i, node in enumerate(nodes):
         op = OPS.get(node["op"])

@@ -12,9 +12,13 @@ from .export import forward_nodes, read_generator
 FIXTURE_ARCH = "gansynth-fixture"
 
 
-def latent_z(seed: int, z_dim: int, distribution: str = "normal") -> np.ndarray:
-    """The tool's z for seed s: RandomState(s).randn(Z) (or .uniform(-1, 1, Z)) as float32."""
+def latent_z(seed: int, z_dim: int, distribution: str = "normal", truncation: float = 1.0) -> np.ndarray:
+    """The tool's z for seed s: RandomState(s).randn(Z) (or .uniform(-1, 1, Z), or BigGAN-deep's
+    truncation · truncnorm(-2, 2)) as float32."""
     rs = np.random.RandomState(seed)
+    if distribution == "truncated_normal":
+        from scipy.stats import truncnorm
+        return truncation * truncnorm.rvs(-2, 2, size=z_dim, random_state=rs).astype(np.float32)
     if distribution == "normal":
         return rs.randn(z_dim).astype(np.float32)
     if distribution == "uniform":

@@ -27,6 +27,7 @@ class Inputs:
     continuous: object = None
     num_labels: int = 0
     categorical_sizes: tuple = ()
+    truncation: float = 1.0  # picks batch-norm statistics stored per truncation
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,32 @@ def _add(xs, p, t, i):
     return y
 
 
+def _statistics(p, t, i):
+    """running_mean and running_var, picked by the truncation when stored per truncation (stats_count > 1), by
+    pytorch-pretrained-biggan's BigGANBatchNorm formula."""
+    import math
+    k = int(p.get("stats_count", 1))
+    if k == 1:
+        return t["running_mean"], t["running_var"]
+    coef, start = math.modf(i.truncation / (1.0 / (k - 1)))
+    start = int(start)
+    if coef != 0.0:
+        return (t["running_mean"][start] * coef + t["running_mean"][start + 1] * (1 - coef),
+                t["running_var"][start] * coef + t["running_var"][start + 1] * (1 - coef))
+    return t["running_mean"][start], t["running_var"][start]
+
+
+def _batch_norm(xs, p, t, i):
+    mean, var = _statistics(p, t, i)
+    return F.batch_norm(xs[0], mean, var, t["weight"], t["bias"], training=False, eps=float(p.get("eps", 1e-5)))
+
+
 def _conditional_batch_norm(xs, p, t, i):
     x, c = xs
     gain = float(p.get("gain_offset", 1.0)) + F.linear(c, t["gain.weight"], t.get("gain.bias"))
     bias = F.linear(c, t["bias.weight"], t.get("bias.bias"))
-    y = F.batch_norm(x, t["running_mean"], t["running_var"], None, None, training=False, eps=float(p.get("eps", 1e-5)))
+    mean, var = _statistics(p, t, i)
+    y = F.batch_norm(x, mean, var, None, None, training=False, eps=float(p.get("eps", 1e-5)))
     per_image = (x.shape[0], -1) + (1,) * (x.dim() - 2)
     return y * gain.view(per_image) + bias.view(per_image)
 
@@ -94,9 +116,8 @@ OPS = {op.name: op for op in [
        forward=lambda xs, p, t, i: F.conv_transpose2d(xs[0], t["weight"], t.get("bias"), stride=int(p.get("stride", 1)),
                                                       padding=int(p.get("padding", 0)),
                                                       output_padding=int(p.get("output_padding", 0)))),
-    Op("batch_norm", {"eps": F32}, ("weight", "bias", "running_mean", "running_var"),
-       forward=lambda xs, p, t, i: F.batch_norm(xs[0], t["running_mean"], t["running_var"], t["weight"], t["bias"],
-                                                training=False, eps=float(p.get("eps", 1e-5)))),
+    Op("batch_norm", {"eps": F32, "stats_count": U32}, ("weight", "bias", "running_mean", "running_var"),
+       forward=_batch_norm),
     Op("relu", forward=lambda xs, p, t, i: F.relu(xs[0])),
     Op("leaky_relu", {"negative_slope": F32},
        forward=lambda xs, p, t, i: F.leaky_relu(xs[0], float(p.get("negative_slope", 0.01)))),
@@ -105,7 +126,7 @@ OPS = {op.name: op for op in [
     Op("upsample_nearest", {"scale_factor": U32},
        forward=lambda xs, p, t, i: F.interpolate(xs[0], scale_factor=int(p["scale_factor"]), mode="nearest")),
     Op("add", forward=_add),
-    Op("conditional_batch_norm", {"eps": F32, "gain_offset": F32},
+    Op("conditional_batch_norm", {"eps": F32, "gain_offset": F32, "stats_count": U32},
        ("gain.weight", "gain.bias", "bias.weight", "bias.bias", "running_mean", "running_var"),
        forward=_conditional_batch_norm),
     Op("self_attention", {"key_channels": U32, "value_channels": U32},
