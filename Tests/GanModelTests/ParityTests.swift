@@ -1,5 +1,6 @@
 // Whole-model parity: the Swift forward pass against PyTorch's, on fixtures exported by
-// Training/make_test_fixtures.py and Training/export_model.py (Tests/Fixtures/*.expected.gguf).
+// Training/make_test_fixtures.py and Training/export_model.py, and against the original projects' own code on
+// converted networks (Training/make_converter_fixtures.py) (Tests/Fixtures/*.expected.gguf).
 
 import Foundation
 import GGUFFormat
@@ -14,7 +15,7 @@ let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 struct Fixture {
     let generator: Generator
-    let inputs: GeneratorInputs
+    var inputs: GeneratorInputs
     let expected: [Float]
 
     init(model: URL, expected url: URL) throws {
@@ -30,6 +31,7 @@ struct Fixture {
                                  labels: try floats("inputs.label").map { Int($0) },
                                  categorical: try floats("inputs.categorical").map { Int($0) },
                                  continuous: try floats("inputs.continuous"))
+        if let t = file["inputs.truncation"]?.doubleValue { inputs.truncation = t }
         expected = try floats("output")
     }
 }
@@ -41,7 +43,8 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite struct WholeModelParity {
     static let tinyModels = ["tiny-dcgan", "tiny-dcgan-f16", "tiny-dcgan-q8_0", "tiny-cgan", "tiny-cgan-onehot",
-                             "tiny-infogan", "tiny-resnet", "tiny-biggan", "tiny-sagan"]
+                             "tiny-infogan", "tiny-resnet", "tiny-biggan", "tiny-sagan",
+                             "biggan-deep-tiny"]
 
     @Test(arguments: tinyModels)
     func matchesPyTorch(name: String) throws {

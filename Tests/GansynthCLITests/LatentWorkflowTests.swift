@@ -1,6 +1,7 @@
 // interpolate, sweep and class tables, end to end: geometry, endpoint identity with `sample`, errors.
 
 import Foundation
+import GGUFFormat
 import GanImage
 import Testing
 
@@ -159,5 +160,36 @@ private func png(_ args: [String]) throws -> Image {
         let birds = try png(["sample", "--model", "tiny-cgan", "--label", "2", "--n", "2", "--padding", "0"])
         #expect(two.height == 12)
         #expect(crop(two, index: 0, columns: 2, tile: 6, padding: 0) == crop(birds, index: 0, columns: 2, tile: 6, padding: 0))
+    }
+}
+
+/// A converted BigGAN-deep (random weights of reduced width, Training/make_converter_fixtures.py): the CLI draws z
+/// as pytorch-pretrained-biggan's truncated_noise_sample for the seed and picks the statistics by the truncation,
+/// so the image of seed 1, class 2 at truncation 0.4 is the reference's, within one level of 255.
+@Suite struct BigGANDeepSampling {
+    @Test func sampleByClassNameIsTheReferenceImage() throws {
+        let r = try gansynth(["sample", "--model", "biggan-deep-tiny", "--label", "Golden Retriever", "--seeds", "1",
+                              "--truncation", "0.4", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let image = try decodePNG(r.stdout)
+        let file = try GGUFFile(path: fixturePath("biggan-deep-tiny.expected.gguf"))
+        let expected = try file.floats(of: try #require(file.tensor(named: "output")))
+        let plane = 32 * 32
+        var worst = 0
+        for c in 0..<3 {
+            for p in 0..<plane {
+                let v = expected[(1 * 3 + c) * plane + p]  // image 1 of the fixture: seed 1, label 2
+                let level = Int((min(max((v + 1) / 2, 0), 1) * 255 + 0.5).rounded(.down))
+                worst = max(worst, abs(Int(image.pixels[p * 3 + c]) - level))
+            }
+        }
+        #expect(worst <= 1, "worst difference \(worst) levels")
+    }
+
+    @Test func aMistypedClassGetsSuggestions() throws {
+        let r = try gansynth(["sample", "--model", "biggan-deep-tiny", "--label", "golden retreiver", "x.png"])
+        #expect(r.status == 64 && r.stderr.contains("did you mean 'golden retriever'?"), "\(r.stderr)")
+        let t = try gansynth(["sample", "--model", "biggan-deep-tiny", "--truncation", "1.5", "x.png"])
+        #expect(t.status == 64 && t.stderr.contains("at most 1"), "\(t.stderr)")
     }
 }

@@ -11,7 +11,7 @@ let opRegistry: [String: any GraphOp.Type] = Dictionary(uniqueKeysWithValues: [
     Embedding.self, Concat.self, Reshape.self,
     Linear.self, Conv2d.self, ConvTranspose2d.self, BatchNorm.self,
     ReLU.self, LeakyReLU.self, Tanh.self, Sigmoid.self,
-    UpsampleNearest.self, Add.self, ConditionalBatchNorm.self, SelfAttention.self,
+    UpsampleNearest.self, Add.self, ConditionalBatchNorm.self, SelfAttention.self, ChannelSlice.self,
 ].map { ($0.name, $0) })
 
 protocol GraphOp: Sendable {

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Parity fixtures for the converters: a random-initialized network of reduced width built with the original
+project's own code, converted by Training/convert.py, and that code's own forward pass on it in eval mode.
+
+    pip install pytorch-pretrained-biggan    # (and its requirements) for biggan-deep
+    python3 Training/make_converter_fixtures.py [--out Tests/Fixtures]
+
+Writes <name>.gguf and <name>.expected.gguf (tensors inputs.z, inputs.label, output; key inputs.truncation) per
+fixture. The z
+are drawn the way gansynth draws them for seeds 0, 1, 2 (pytorch-pretrained-biggan's truncated_noise_sample with
+that seed), so the CLI's images for those seeds can be checked against the reference too.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import gguf
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SEEDS, LABELS, TRUNCATION = [0, 1, 2], [0, 2, 4], 0.4
+CLASS_NAMES = ["goldfish", "tree frog", "golden retriever", "tabby cat", "daisy"]
+
+
+def biggan_deep_tiny(folder: str) -> dict:
+    """A BigGAN-deep of channel width 4 at 32x32 with 5 classes: every block kind (same width, halving,
+    up-sampling), attention, and 51 rows of random statistics per batch norm."""
+    from pytorch_pretrained_biggan import BigGAN, BigGANConfig
+    torch.manual_seed(0)
+    cfg = dict(output_dim=32, z_dim=8, class_embed_dim=8, channel_width=4, num_classes=5,
+               layers=[(False, 16, 16), (True, 16, 8), (True, 8, 4), (True, 4, 2), (False, 2, 1)],
+               attention_layer_position=2, eps=1e-4, n_stats=51)
+    m = BigGAN(BigGANConfig(**cfg))
+    with torch.no_grad():
+        for name, b in m.named_buffers():
+            if name.endswith("running_means"):
+                b.copy_(torch.randn_like(b) * 0.3)
+            if name.endswith("running_vars"):
+                b.copy_(0.5 + torch.rand_like(b))
+        for name, p in m.named_parameters():
+            if name.endswith("gamma"):
+                p.fill_(0.6)  # the released models' attention is on; zeros would hide it
+            if name == "generator.bn.weight":
+                p.normal_(0.3, 0.05)  # keeps tanh off its flat ends, where parity would show little
+            if name == "generator.bn.bias":
+                p.normal_(0, 0.05)
+        # Spectral norm's u and v start random, so σ = u·Wv is far from W's norm and W/σ huge: a few power
+        # iterations (forward passes in train mode; these batch norms never update their statistics) settle them.
+        m.train()
+        warm = torch.zeros(4, cfg["num_classes"])
+        warm[range(4), [0, 1, 2, 3]] = 1
+        for _ in range(30):
+            m(torch.randn(4, cfg["z_dim"]) * 0.5, warm, 1.0)
+    m.eval()
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "config.json"), "w") as f:
+        json.dump(cfg, f)
+    torch.save(m.state_dict(), os.path.join(folder, "pytorch_model.bin"))
+    from pytorch_pretrained_biggan.utils import truncated_noise_sample
+    z = np.concatenate([truncated_noise_sample(1, cfg["z_dim"], TRUNCATION, seed=s) for s in SEEDS])
+    one_hot = np.zeros((len(LABELS), cfg["num_classes"]), np.float32)
+    one_hot[range(len(LABELS)), LABELS] = 1
+    with torch.no_grad():
+        out = m(torch.from_numpy(z), torch.from_numpy(one_hot), TRUNCATION).numpy()
+    return {"z": z, "output": out}
+
+
+def write_expected(path: str, name: str, z, labels, truncation, output) -> None:
+    w = gguf.GGUFWriter(path, "gansynth-fixture")
+    w.add_string("general.name", name + " parity fixture")
+    w.add_string("general.description", "The original project's forward pass (eval mode) on the converted weights")
+    w.add_tensor("inputs.z", np.asarray(z, np.float32))
+    w.add_tensor("inputs.label", np.asarray(labels, np.float32))
+    w.add_float64("inputs.truncation", truncation)  # a double, as the CLI parses it: 0.4 in float32 would pick row 21
+    w.add_tensor("output", np.ascontiguousarray(output, np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures"))
+    args = p.parse_args(argv)
+    torch.set_num_threads(1)
+    with tempfile.TemporaryDirectory() as tmp:
+        name = "biggan-deep-tiny"
+        ref = biggan_deep_tiny(os.path.join(tmp, name))
+        names = os.path.join(tmp, "names.txt")
+        with open(names, "w") as f:
+            f.write("\n".join(CLASS_NAMES) + "\n")
+        model = os.path.join(args.out, name + ".gguf")
+        subprocess.run([sys.executable, os.path.join(HERE, "convert.py"), "biggan-deep", os.path.join(tmp, name), model,
+                        "--labels", names], check=True)
+        write_expected(os.path.join(args.out, name + ".expected.gguf"), name, ref["z"], LABELS, TRUNCATION,
+                       ref["output"])
+        print(f"{name}: output range [{ref['output'].min():.3f}, {ref['output'].max():.3f}]")
+
+
+if __name__ == "__main__":
+    main()
