@@ -3,7 +3,10 @@
 project's own code, converted by Training/convert.py, and that code's own forward pass on it in eval mode.
 
     pip install pytorch-pretrained-biggan    # (and its requirements) for biggan-deep
-    python3 Training/make_converter_fixtures.py [--out Tests/Fixtures]
+    python3 Training/make_converter_fixtures.py --biggan-pytorch DIR [--out Tests/Fixtures]
+
+DIR is a checkout of ajbrock/BigGAN-PyTorch (its BigGAN.py and layers.py build the biggan fixtures; nothing of it
+is copied).
 
 Writes <name>.gguf and <name>.expected.gguf (tensors inputs.z, inputs.label, output; key inputs.truncation) per
 fixture. The z
@@ -72,13 +75,42 @@ def biggan_deep_tiny(folder: str) -> dict:
     return {"z": z, "output": out}
 
 
+def biggan_tiny(repo: str, folder: str, **options) -> dict:
+    """A BigGAN-PyTorch generator of channel width 4 with attention, built by the repository's own Generator, its
+    spectral norms and batch statistics settled by a few forward passes in train mode, saved as G_ema.pth."""
+    sys.path.insert(0, repo)
+    import BigGAN as repository
+    torch.manual_seed(1)
+    G = repository.Generator(G_ch=4, no_optim=True, **options)
+    n_classes = options["n_classes"]
+    shared = options.get("G_shared", False)
+    G.train()
+    with torch.no_grad():
+        for _ in range(20):
+            y = torch.randint(n_classes, (8,))
+            G(torch.randn(8, G.dim_z), G.shared(y))
+        for name, p in G.named_parameters():
+            if name.endswith("gamma"):
+                p.fill_(0.6)  # attention starts at 0; on, so that the parity covers it
+    G.eval()
+    os.makedirs(folder, exist_ok=True)
+    torch.save(G.state_dict(), os.path.join(folder, "G_ema.pth"))
+    z = np.stack([np.random.RandomState(s).randn(G.dim_z).astype(np.float32) for s in SEEDS])
+    labels = torch.as_tensor([l % n_classes for l in LABELS])
+    with torch.no_grad():
+        out = G(torch.from_numpy(z), G.shared(labels)).numpy()
+    sys.path.remove(repo)
+    return {"z": z, "labels": labels.tolist(), "output": out, "shared": shared}
+
+
 def write_expected(path: str, name: str, z, labels, truncation, output) -> None:
     w = gguf.GGUFWriter(path, "gansynth-fixture")
     w.add_string("general.name", name + " parity fixture")
     w.add_string("general.description", "The original project's forward pass (eval mode) on the converted weights")
     w.add_tensor("inputs.z", np.asarray(z, np.float32))
     w.add_tensor("inputs.label", np.asarray(labels, np.float32))
-    w.add_float64("inputs.truncation", truncation)  # a double, as the CLI parses it: 0.4 in float32 would pick row 21
+    if truncation is not None:
+        w.add_float64("inputs.truncation", truncation)  # a double, as the CLI parses it: 0.4 in float32 would pick row 21
     w.add_tensor("output", np.ascontiguousarray(output, np.float32))
     w.write_header_to_file()
     w.write_kv_data_to_file()
@@ -89,6 +121,7 @@ def write_expected(path: str, name: str, z, labels, truncation, output) -> None:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", default=os.path.join(ROOT, "Tests", "Fixtures"))
+    p.add_argument("--biggan-pytorch", required=True, help="a checkout of ajbrock/BigGAN-PyTorch")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,6 +136,22 @@ def main(argv=None) -> None:
         write_expected(os.path.join(args.out, name + ".expected.gguf"), name, ref["z"], LABELS, TRUNCATION,
                        ref["output"])
         print(f"{name}: output range [{ref['output'].min():.3f}, {ref['output'].max():.3f}]")
+
+        # CIFAR-10's configuration (labels through embeddings, no shared embedding) and ImageNet's (shared
+        # embedding, hierarchical z), each with attention.
+        for name, options, classes in (
+                ("biggan-cifar-tiny", dict(dim_z=16, resolution=32, G_attn="16", n_classes=10), 10),
+                ("biggan-hier-tiny", dict(dim_z=20, resolution=64, G_attn="32", n_classes=7, G_shared=True,
+                                          shared_dim=8, hier=True), 7)):
+            ref = biggan_tiny(args.biggan_pytorch, os.path.join(tmp, name), **options)
+            with open(names, "w") as f:
+                f.write("\n".join(f"class {i}" for i in range(classes)) + "\n")
+            model = os.path.join(args.out, name + ".gguf")
+            subprocess.run([sys.executable, os.path.join(HERE, "convert.py"), "biggan",
+                            os.path.join(tmp, name, "G_ema.pth"), model, "--labels", names], check=True)
+            write_expected(os.path.join(args.out, name + ".expected.gguf"), name, ref["z"], ref["labels"], None,
+                           ref["output"])
+            print(f"{name}: output range [{ref['output'].min():.3f}, {ref['output'].max():.3f}]")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
 @Suite struct WholeModelParity {
     static let tinyModels = ["tiny-dcgan", "tiny-dcgan-f16", "tiny-dcgan-q8_0", "tiny-cgan", "tiny-cgan-onehot",
                              "tiny-infogan", "tiny-resnet", "tiny-biggan", "tiny-sagan",
-                             "biggan-deep-tiny"]
+                             "biggan-deep-tiny", "biggan-cifar-tiny", "biggan-hier-tiny"]
 
     @Test(arguments: tinyModels)
     func matchesPyTorch(name: String) throws {

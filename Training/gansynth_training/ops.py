@@ -132,7 +132,8 @@ OPS = {op.name: op for op in [
     Op("self_attention", {"key_channels": U32, "value_channels": U32},
        ("theta.weight", "theta.bias", "phi.weight", "phi.bias", "g.weight", "g.bias", "o.weight", "o.bias", "gamma"),
        forward=_self_attention),
-    Op("channel_slice", {"channels": U32}, forward=lambda xs, p, t, i: xs[0][:, :int(p["channels"])]),
+    Op("channel_slice", {"start": U32, "channels": U32},
+       forward=lambda xs, p, t, i: xs[0][:, int(p.get("start", 0)):int(p.get("start", 0)) + int(p["channels"])]),
 ]}
 
 

@@ -2,6 +2,7 @@
 CONVERTERS by the KIND that Training/convert.py takes. A converter reads tensors only (torch.load with
 weights_only=True: no pickle code runs), maps their names through its own tables, bakes spectral normalization
 into plain weights and writes one GGUF file with export.write_generator."""
+from .biggan import BigGAN
 from .biggan_deep import BigGANDeep
 
-CONVERTERS = {c.kind: c for c in (BigGANDeep,)}
+CONVERTERS = {c.kind: c for c in (BigGAN, BigGANDeep)}
