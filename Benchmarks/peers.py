@@ -90,7 +90,7 @@ class GraphModule(nn.Module):
         self.categorical_sizes = tuple(int(k) for k in (meta.get("gansynth.codes.categorical") or []))
         for i, node in enumerate(self.nodes):
             for name, value in (node.get("tensors") or {}).items():
-                self.register_buffer(f"node{i}_{name}", torch.from_numpy(np.array(value, dtype=np.float32)))
+                self.register_buffer(f"node{i}_{name.replace('.', '_')}", torch.from_numpy(np.array(value, dtype=np.float32)))
         self.extra_inputs = [k for k, on in (("label", self.num_labels > 0), ("categorical", bool(self.categorical_sizes)),
                                              ("continuous", int(meta.get("gansynth.codes.continuous", 0) or 0) > 0))
                              if on]
@@ -111,7 +111,7 @@ class GraphModule(nn.Module):
             if node["op"] == "identity":  # a batch norm folded into the layer before it
                 outs.append(xs[0])
                 continue
-            tensors = {name: getattr(self, f"node{i}_{name}") for name in (node.get("tensors") or {})}
+            tensors = {name: getattr(self, f"node{i}_{name.replace('.', '_')}") for name in (node.get("tensors") or {})}
             outs.append(OPS[node["op"]].forward(xs, node.get("params") or {}, tensors, inputs))
         return outs
 
