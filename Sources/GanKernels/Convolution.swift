@@ -47,6 +47,12 @@ public func conv2d(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: PackedMat
                     let iy = oy * g.stride - g.padding + ky
                     if iy < 0 || iy >= g.inHeight {
                         out.update(repeating: 0, count: wo)
+                    } else if g.stride == 1 {
+                        // ix = ox − p + kx: one run of the input row, zeros where it falls in the padding.
+                        let first = min(wo, max(0, g.padding - kx)), end = max(first, min(wo, g.inWidth + g.padding - kx))
+                        out.update(repeating: 0, count: first)
+                        (out + first).update(from: plane + iy * g.inWidth + first - g.padding + kx, count: end - first)
+                        (out + end).update(repeating: 0, count: wo - end)
                     } else {
                         for ox in 0..<wo {
                             let ix = ox * g.stride - g.padding + kx

@@ -324,6 +324,49 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         #expect(maxAbs(fast, slow) < 1e-5)
     }
 
+    /// Output layers of 1–4 channels at stride 1, widths on both sides of a 16-pixel vector, borders 0–2; each
+    /// image's values must not depend on the batch.
+    static let fewOutputs: [ConvGeometry] = [
+        ConvGeometry(inChannels: 5, outChannels: 3, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 7, inWidth: 19),
+        ConvGeometry(inChannels: 2, outChannels: 1, kernel: 1, stride: 1, padding: 0, batch: 1, inHeight: 3, inWidth: 16),
+        ConvGeometry(inChannels: 3, outChannels: 4, kernel: 5, stride: 1, padding: 2, batch: 3, inHeight: 6, inWidth: 33),
+        ConvGeometry(inChannels: 4, outChannels: 2, kernel: 4, stride: 1, padding: 0, batch: 2, inHeight: 5, inWidth: 5),
+        ConvGeometry(inChannels: 1, outChannels: 3, kernel: 3, stride: 1, padding: 2, batch: 1, inHeight: 1, inWidth: 1),
+    ]
+
+    @Test(arguments: fewOutputs)
+    func fewOutputsMatchReference(g: ConvGeometry) {
+        var rng = SeededGenerator(state: 7)
+        let x = randomFloats(g.inChannels * g.batch * g.inHeight * g.inWidth, &rng)
+        let w = randomFloats(g.outChannels * g.inChannels * g.kernel * g.kernel, &rng), bias = randomFloats(g.outChannels, &rng)
+        let count = g.outChannels * g.batch * g.convOutHeight * g.convOutWidth
+        var fast = [Float](repeating: .nan, count: count), slow = fast
+        var scratch = [Float](repeating: .nan, count: conv2dFewOutputsScratchCount(g))
+        let packed = fewOutputsWeights(w, outChannels: g.outChannels, inChannels: g.inChannels, kernel: g.kernel)
+        conv2dFewOutputs(g, x: x, weights: packed, bias: bias, activation: .tanh, y: &fast, scratch: &scratch,
+                         parallelism: Parallelism(threads: 2))
+        conv2dReference(g, x: x, weight: w, bias: bias, activation: .tanh, y: &slow)
+        #expect(maxAbs(fast, slow) < 1e-5)
+        // The last image alone gives the same bits as inside the batch.
+        var one = g
+        one.batch = 1
+        let plane = g.inHeight * g.inWidth, outPlane = g.convOutHeight * g.convOutWidth
+        var last: [Float] = []
+        for ci in 0..<g.inChannels {
+            let start = (ci * g.batch + g.batch - 1) * plane
+            last += x[start..<(start + plane)]
+        }
+        var alone = [Float](repeating: .nan, count: g.outChannels * outPlane)
+        var scratchOne = [Float](repeating: .nan, count: conv2dFewOutputsScratchCount(one))
+        conv2dFewOutputs(one, x: last, weights: packed, bias: bias, activation: .tanh, y: &alone, scratch: &scratchOne,
+                         parallelism: .serial)
+        for co in 0..<g.outChannels {
+            let start = (co * g.batch + g.batch - 1) * outPlane
+            let inBatch = Array(fast[start..<(start + outPlane)]), single = Array(alone[(co * outPlane)..<((co + 1) * outPlane)])
+            #expect(inBatch == single)
+        }
+    }
+
     static let transposed: [ConvGeometry] = [
         ConvGeometry(inChannels: 8, outChannels: 4, kernel: 4, stride: 2, padding: 1, batch: 2, inHeight: 3, inWidth: 3),
         ConvGeometry(inChannels: 3, outChannels: 2, kernel: 3, stride: 2, padding: 1, outputPadding: 1, batch: 3, inHeight: 4, inWidth: 5),

@@ -23,9 +23,37 @@ struct Conv2d: GraphOp {
             for c in 0..<p.outChannels { for i in (c * block)..<((c + 1) * block) { weight[i] *= scale[c] } }
             foldBias(&bias, scale, shift)
         }
+        let inShape = planner.graph.nodes[node.inputs[0]].shape
+        if p.outChannels <= fewOutputChannels && p.stride == 1 {
+            return FewOutputsKernel(p: p, weights: fewOutputsWeights(weight, outChannels: p.outChannels,
+                                                                    inChannels: p.inChannels, kernel: p.kernel),
+                                    bias: bias, inShape: inShape, activation: act)
+        }
         return Kernel(p: p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
                                                  parallelism: planner.parallelism),
-                      bias: bias, inShape: planner.graph.nodes[node.inputs[0]].shape, activation: act)
+                      bias: bias, inShape: inShape, activation: act)
+    }
+
+    /// An output layer of 1–4 channels (RGB), stride 1: computed directly (FewOutputConvolution.swift).
+    struct FewOutputsKernel: StepKernel {
+        let p: ConvParameters
+        /// (Cin, k, k, 4)
+        let weights: [Float]
+        let bias: [Float]
+        let inShape: [Int]
+        let activation: Activation
+
+        func scratchCount(batch: Int) -> Int { conv2dFewOutputsScratchCount(p.geometry(inShape, batch: batch)) }
+
+        func run(_ r: inout StepRun) {
+            let g = p.geometry(inShape, batch: r.n), x = r.x, y = r.output, scratch = r.scratch, parallelism = r.parallelism
+            weights.withUnsafeBufferPointer { w in
+                bias.withUnsafeBufferPointer { bias in
+                    conv2dFewOutputs(g, x: x, weights: w.baseAddress!, bias: bias.baseAddress!, activation: activation,
+                                     y: y, scratch: scratch, parallelism: parallelism)
+                }
+            }
+        }
     }
 
     struct Kernel: StepKernel {
