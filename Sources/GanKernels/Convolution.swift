@@ -29,10 +29,14 @@ public func conv2dScratchCount(_ g: ConvGeometry) -> Int {
 }
 
 /// x (Cin, B, H, W) · weight (Cout, Cin·k·k, packed) + bias (Cout) → y (Cout, B, Ho, Wo); scratch per conv2dScratchCount.
+/// `upsample` f > 1: x is (Cin, B, H/f, W/f) and the convolution reads its nearest upsampling x[iy / f, ix / f]
+/// (g describes the upsampled input), which is then never written out.
 public func conv2d(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: PackedMatrix, bias: UnsafePointer<Float>?,
                    activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                   parallelism: Parallelism) {
+                   upsample f: Int = 1, parallelism: Parallelism) {
+    precondition(f == 1 || (g.stride == 1 && g.inHeight % f == 0 && g.inWidth % f == 0), "conv2d: upsampling needs stride 1")
     let k = g.kernel, ho = g.convOutHeight, wo = g.convOutWidth
+    let (sh, sw) = (g.inHeight / f, g.inWidth / f)  // the stored input's size
     let columns = g.batch * ho * wo
     let io = UncheckedSendable((x, scratch))
     // Row (ci, ky, kx) of cols holds, for every output pixel, the input pixel that tap reads (0 in the padding).
@@ -42,11 +46,30 @@ public func conv2d(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: PackedMat
             let ci = row / (k * k), ky = row / k % k, kx = row % k
             var out = cols + row * columns
             for b in 0..<g.batch {
-                let plane = x + (ci * g.batch + b) * g.inHeight * g.inWidth
+                let plane = x + (ci * g.batch + b) * sh * sw
                 for oy in 0..<ho {
                     let iy = oy * g.stride - g.padding + ky
                     if iy < 0 || iy >= g.inHeight {
                         out.update(repeating: 0, count: wo)
+                    } else if f > 1 {
+                        let first = min(wo, max(0, g.padding - kx)), end = max(first, min(wo, g.inWidth + g.padding - kx))
+                        let source = plane + (iy / f) * sw
+                        out.update(repeating: 0, count: first)
+                        // Input ix = ox − p + kx reads source[ix / f]; for f = 2, 8 values become 16 in registers.
+                        var ox = first, ix = first - g.padding + kx
+                        if f == 2 {
+                            if ix % 2 == 1, ox < end { out[ox] = source[ix / 2]; ox += 1; ix += 1 }
+                            while ox + 16 <= end {
+                                let v = UnsafeRawPointer(source + ix / 2).loadUnaligned(as: SIMD8<Float>.self)
+                                let lo = SIMD8(v[0], v[0], v[1], v[1], v[2], v[2], v[3], v[3])
+                                let hi = SIMD8(v[4], v[4], v[5], v[5], v[6], v[6], v[7], v[7])
+                                UnsafeMutableRawPointer(out + ox).storeBytes(of: lo, as: SIMD8<Float>.self)
+                                UnsafeMutableRawPointer(out + ox + 8).storeBytes(of: hi, as: SIMD8<Float>.self)
+                                ox += 16; ix += 16
+                            }
+                        }
+                        while ox < end { out[ox] = source[ix / f]; ox += 1; ix += 1 }
+                        (out + end).update(repeating: 0, count: wo - end)
                     } else if g.stride == 1 {
                         // ix = ox − p + kx: one run of the input row, zeros where it falls in the padding.
                         let first = min(wo, max(0, g.padding - kx)), end = max(first, min(wo, g.inWidth + g.padding - kx))

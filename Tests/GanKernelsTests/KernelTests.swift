@@ -324,6 +324,28 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         #expect(maxAbs(fast, slow) < 1e-5)
     }
 
+    /// conv2d reading a nearest ×f upsampling in place equals upsampling, then the convolution.
+    @Test(arguments: [(ConvGeometry(inChannels: 3, outChannels: 6, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 8, inWidth: 10), 2),
+                      (ConvGeometry(inChannels: 2, outChannels: 5, kernel: 1, stride: 1, padding: 0, batch: 1, inHeight: 6, inWidth: 6), 3),
+                      (ConvGeometry(inChannels: 4, outChannels: 7, kernel: 5, stride: 1, padding: 2, batch: 3, inHeight: 4, inWidth: 2), 2)])
+    func upsampledInputMatchesUpsamplingFirst(g: ConvGeometry, factor: Int) {
+        var rng = SeededGenerator(state: 11)
+        let (h, w) = (g.inHeight / factor, g.inWidth / factor)
+        let small = randomFloats(g.inChannels * g.batch * h * w, &rng)
+        let weight = randomFloats(g.outChannels * g.inChannels * g.kernel * g.kernel, &rng), bias = randomFloats(g.outChannels, &rng)
+        var big = [Float](repeating: .nan, count: g.inChannels * g.batch * g.inHeight * g.inWidth)
+        upsampleNearest(x: small, planes: g.inChannels * g.batch, height: h, width: w, factor: factor, y: &big)
+        let count = g.outChannels * g.batch * g.convOutHeight * g.convOutWidth
+        var fused = [Float](repeating: .nan, count: count), plain = fused
+        var scratch = [Float](repeating: .nan, count: conv2dScratchCount(g))
+        let packed = PackedMatrix(weight, rows: g.outChannels, columns: g.inChannels * g.kernel * g.kernel)
+        conv2d(g, x: small, weight: packed, bias: bias, activation: .relu, y: &fused, scratch: &scratch, upsample: factor,
+               parallelism: Parallelism(threads: 2))
+        conv2d(g, x: big, weight: packed, bias: bias, activation: .relu, y: &plain, scratch: &scratch,
+               parallelism: Parallelism(threads: 2))
+        #expect(fused == plain)
+    }
+
     /// Output layers of 1–4 channels at stride 1, widths on both sides of a 16-pixel vector, borders 0–2; each
     /// image's values must not depend on the batch.
     static let fewOutputs: [ConvGeometry] = [

@@ -15,6 +15,11 @@ struct Conv2d: GraphOp {
     }
 
     func plan(_ node: Node, _ planner: inout StepPlanner) -> any StepKernel {
+        plan(node, &planner, upsample: 1)
+    }
+
+    /// `upsample` > 1: the step reads the input of the upsampling before `node` (already absorbed by the planner).
+    func plan(_ node: Node, _ planner: inout StepPlanner, upsample: Int) -> any StepKernel {
         var weight = planner.take(node, "weight")!, bias = planner.take(node, "bias") ?? [Float](repeating: 0, count: p.outChannels)
         let (scale, shift, act) = planner.fuseTail()
         if let scale, let shift {
@@ -24,6 +29,11 @@ struct Conv2d: GraphOp {
             foldBias(&bias, scale, shift)
         }
         let inShape = planner.graph.nodes[node.inputs[0]].shape
+        if upsample > 1 {
+            return Kernel(p: p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
+                                                     parallelism: planner.parallelism),
+                          bias: bias, inShape: inShape, activation: act, upsample: upsample)
+        }
         if p.outChannels <= fewOutputChannels && p.stride == 1 {
             return FewOutputsKernel(p: p, weights: fewOutputsWeights(weight, outChannels: p.outChannels,
                                                                     inChannels: p.inChannels, kernel: p.kernel),
@@ -61,8 +71,11 @@ struct Conv2d: GraphOp {
         /// (out, in·k·k)
         let weight: PackedMatrix
         let bias: [Float]
+        /// The shape the convolution sees: the upsampled one when `upsample` > 1.
         let inShape: [Int]
         let activation: Activation
+        /// A nearest upsampling before the convolution, read in place (UpsampleNearest.plan fuses it).
+        var upsample = 1
 
         func scratchCount(batch: Int) -> Int { conv2dScratchCount(p.geometry(inShape, batch: batch)) }
 
@@ -70,7 +83,7 @@ struct Conv2d: GraphOp {
             let g = p.geometry(inShape, batch: r.n), x = r.x, y = r.output, scratch = r.scratch, parallelism = r.parallelism
             bias.withUnsafeBufferPointer { bias in
                 conv2d(g, x: x, weight: weight, bias: bias.baseAddress!, activation: activation, y: y, scratch: scratch,
-                       parallelism: parallelism)
+                       upsample: upsample, parallelism: parallelism)
             }
         }
     }

@@ -18,7 +18,13 @@ struct UpsampleNearest: GraphOp {
     }
 
     func plan(_ node: Node, _ planner: inout StepPlanner) -> any StepKernel {
-        Kernel(factor: factor, inShape: planner.graph.nodes[node.inputs[0]].shape)
+        // A stride-1 conv2d (of more than a few outputs) that alone reads the upsampling reads its input in place:
+        // the 4x larger activation is never written.
+        if let conv = planner.soleReader(where: { ($0 as? Conv2d).map { $0.p.stride == 1 && $0.p.outChannels > fewOutputChannels } ?? false }) {
+            planner.absorb(conv)
+            return (conv.op as! Conv2d).plan(conv, &planner, upsample: factor)
+        }
+        return Kernel(factor: factor, inShape: planner.graph.nodes[node.inputs[0]].shape)
     }
 
     struct Kernel: StepKernel {
