@@ -324,6 +324,49 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         #expect(maxAbs(fast, slow) < 1e-5)
     }
 
+    /// Winograd F(2×2, 3×3) against the direct definition, odd and even sizes, with and without an upsampled input;
+    /// an image's bits do not depend on the batch or threads.
+    @Test(arguments: [(ConvGeometry(inChannels: 5, outChannels: 6, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 8, inWidth: 10), 1),
+                      (ConvGeometry(inChannels: 3, outChannels: 7, kernel: 3, stride: 1, padding: 1, batch: 3, inHeight: 5, inWidth: 7), 1),
+                      (ConvGeometry(inChannels: 17, outChannels: 9, kernel: 3, stride: 1, padding: 1, batch: 1, inHeight: 1, inWidth: 1), 1),
+                      (ConvGeometry(inChannels: 4, outChannels: 8, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 12, inWidth: 6), 2)])
+    func winogradMatchesReference(g: ConvGeometry, factor: Int) {
+        var rng = SeededGenerator(state: 13)
+        let (h, w) = (g.inHeight / factor, g.inWidth / factor)
+        let small = randomFloats(g.inChannels * g.batch * h * w, &rng)
+        var big = small
+        if factor > 1 {
+            big = [Float](repeating: .nan, count: g.inChannels * g.batch * g.inHeight * g.inWidth)
+            upsampleNearest(x: small, planes: g.inChannels * g.batch, height: h, width: w, factor: factor, y: &big)
+        }
+        let weight = randomFloats(g.outChannels * g.inChannels * 9, &rng), bias = randomFloats(g.outChannels, &rng)
+        let count = g.outChannels * g.batch * g.inHeight * g.inWidth
+        var fast = [Float](repeating: .nan, count: count), slow = fast
+        var scratch = [Float](repeating: .nan, count: winogradScratchCount(g))
+        let u = WinogradWeights(weight, outChannels: g.outChannels, inChannels: g.inChannels)
+        conv2dWinograd(g, x: small, weights: u, bias: bias, activation: .leakyReLU(slope: 0.2), y: &fast, scratch: &scratch,
+                       upsample: factor, parallelism: Parallelism(threads: 2))
+        conv2dReference(g, x: big, weight: weight, bias: bias, activation: .leakyReLU(slope: 0.2), y: &slow)
+        #expect(maxAbs(fast, slow) < 1e-5)
+        var one = g
+        one.batch = 1
+        let plane = h * w, outPlane = g.inHeight * g.inWidth
+        var last: [Float] = []
+        for ci in 0..<g.inChannels {
+            let start = (ci * g.batch + g.batch - 1) * plane
+            last += small[start..<(start + plane)]
+        }
+        var alone = [Float](repeating: .nan, count: g.outChannels * outPlane)
+        var scratchOne = [Float](repeating: .nan, count: winogradScratchCount(one))
+        conv2dWinograd(one, x: last, weights: u, bias: bias, activation: .leakyReLU(slope: 0.2), y: &alone,
+                       scratch: &scratchOne, upsample: factor, parallelism: .serial)
+        for co in 0..<g.outChannels {
+            let start = (co * g.batch + g.batch - 1) * outPlane
+            let inBatch = Array(fast[start..<(start + outPlane)]), single = Array(alone[(co * outPlane)..<((co + 1) * outPlane)])
+            #expect(inBatch == single)
+        }
+    }
+
     /// conv2d reading a nearest ×f upsampling in place equals upsampling, then the convolution.
     @Test(arguments: [(ConvGeometry(inChannels: 3, outChannels: 6, kernel: 3, stride: 1, padding: 1, batch: 2, inHeight: 8, inWidth: 10), 2),
                       (ConvGeometry(inChannels: 2, outChannels: 5, kernel: 1, stride: 1, padding: 0, batch: 1, inHeight: 6, inWidth: 6), 3),
@@ -568,5 +611,34 @@ func maxAbs(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { max($0,
         var x: [Float] = [1, 2, 3, 4]
         channelAffine(&x, channels: 2, perChannel: 2, scale: [2, -1], shift: [0, 1], activation: .relu)
         #expect(x == [2, 4, 0, 0])
+    }
+}
+
+@Suite struct AttentionPieces {
+    /// Rows of every width around a vector's 16 lanes, against softmax in double precision.
+    @Test(arguments: [1, 5, 16, 17, 40, 1024])
+    func softmaxMatchesDoublePrecision(columns: Int) {
+        var rng = SeededGenerator(state: UInt64(columns))
+        var x = randomFloats(3 * columns, &rng).map { $0 * 8 }
+        let input = x
+        softmaxRows(&x, rows: 3, columns: columns)
+        for r in 0..<3 {
+            let row = input[(r * columns)..<((r + 1) * columns)].map(Double.init)
+            let peak = row.max()!, sum = row.reduce(0) { $0 + Foundation.exp($1 - peak) }
+            for j in 0..<columns {
+                let expected = Foundation.exp(row[j] - peak) / sum
+                #expect(abs(Double(x[r * columns + j]) - expected) <= 1e-6 * max(1, expected) + 1e-9)
+            }
+        }
+    }
+
+    @Test func maxPoolTakesEachBlocksLargest() {
+        let x: [Float] = [1, 5, 2, 0,
+                          3, 4, 8, -1,
+                          -2, -3, 0, 0,
+                          -4, -1, 0, 7]
+        var y = [Float](repeating: .nan, count: 4)
+        maxPool2x2(x: x, planes: 1, height: 4, width: 4, y: &y)
+        #expect(y == [5, 8, -1, 7])
     }
 }

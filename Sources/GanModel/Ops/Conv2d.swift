@@ -29,6 +29,13 @@ struct Conv2d: GraphOp {
             foldBias(&bias, scale, shift)
         }
         let inShape = planner.graph.nodes[node.inputs[0]].shape
+        let geometry = p.geometry(inShape, batch: 1)
+        if winogradApplies(geometry), min(p.inChannels, p.outChannels) >= Conv2d.winogradMinimumChannels,
+           inShape[1] * inShape[2] >= Conv2d.winogradMinimumPixels {
+            return WinogradKernel(p: p, weights: WinogradWeights(weight, outChannels: p.outChannels, inChannels: p.inChannels,
+                                                                 parallelism: planner.parallelism),
+                                  bias: bias, inShape: inShape, activation: act, upsample: upsample)
+        }
         if upsample > 1 {
             return Kernel(p: p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
                                                      parallelism: planner.parallelism),
@@ -42,6 +49,33 @@ struct Conv2d: GraphOp {
         return Kernel(p: p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
                                                  parallelism: planner.parallelism),
                       bias: bias, inShape: inShape, activation: act)
+    }
+
+    /// 3×3, stride 1, padding 1 with enough channels on a large enough map: Winograd F(2×2, 3×3)
+    /// (WinogradConvolution.swift). On small maps the 16 transformed weight matrices (16/9 of the weights) cost more
+    /// to read than the products save; with few channels the transforms, which scale with Cin, outweigh the GEMMs,
+    /// which scale with Cin·Cout (Benchmarks/README.md, "BigGAN-deep-128").
+    static let winogradMinimumPixels = 16 * 16
+    static let winogradMinimumChannels = 128
+
+    struct WinogradKernel: StepKernel {
+        let p: ConvParameters
+        let weights: WinogradWeights
+        let bias: [Float]
+        /// The shape the convolution sees (upsampled when `upsample` > 1).
+        let inShape: [Int]
+        let activation: Activation
+        let upsample: Int
+
+        func scratchCount(batch: Int) -> Int { winogradScratchCount(p.geometry(inShape, batch: batch)) }
+
+        func run(_ r: inout StepRun) {
+            let g = p.geometry(inShape, batch: r.n), x = r.x, y = r.output, scratch = r.scratch, parallelism = r.parallelism
+            bias.withUnsafeBufferPointer { bias in
+                conv2dWinograd(g, x: x, weights: weights, bias: bias.baseAddress!, activation: activation, y: y,
+                               scratch: scratch, upsample: upsample, parallelism: parallelism)
+            }
+        }
     }
 
     /// An output layer of 1–4 channels (RGB), stride 1: computed directly (FewOutputConvolution.swift).
