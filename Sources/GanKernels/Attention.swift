@@ -3,37 +3,26 @@
 
 /// In place on x (rows, columns) row-major: each row becomes softmax(row) = exp(v − max) / Σ exp(v − max).
 public func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
-    let full = columns / 16 * 16
     for r in 0..<rows {
-        let row = x + r * columns, raw = UnsafeMutableRawPointer(row)
-        var peaks = Vector(repeating: -Float.infinity)
+        let row = x + r * columns
+        var peak = -Float.infinity
+        for j in 0..<columns { peak = max(peak, row[j]) }
+        var sum: Float = 0
         var j = 0
-        while j < full { peaks = pointwiseMax(peaks, raw.loadUnaligned(fromByteOffset: j * 4, as: Vector.self)); j += 16 }
-        var peak = peaks.max()
-        for j in full..<columns { peak = max(peak, row[j]) }
-        // Lane sums, then the lanes in order, then the tail: a fixed order whatever the row's position.
-        var sums = Vector()
-        j = 0
-        while j < full {
-            let e = fastExp(raw.loadUnaligned(fromByteOffset: j * 4, as: Vector.self) - peak)
-            raw.storeBytes(of: e, toByteOffset: j * 4, as: Vector.self)
-            sums += e
-            j += 16
-        }
-        var sum = sums.sum()
-        if full < columns {
-            var v = Vector(repeating: -Float.infinity)
-            for l in 0..<(columns - full) { v[l] = row[full + l] - peak }
+        while j + 16 <= columns {
+            var v = Vector()
+            for l in 0..<16 { v[l] = row[j + l] - peak }
             let e = fastExp(v)
-            for l in 0..<(columns - full) { row[full + l] = e[l]; sum += e[l] }
-        }
-        let scale = Vector(repeating: sum)
-        j = 0
-        while j < full {
-            raw.storeBytes(of: raw.loadUnaligned(fromByteOffset: j * 4, as: Vector.self) / scale, toByteOffset: j * 4, as: Vector.self)
+            for l in 0..<16 { row[j + l] = e[l]; sum += e[l] }
             j += 16
         }
-        for j in full..<columns { row[j] /= sum }
+        if j < columns {
+            var v = Vector(repeating: -Float.infinity)
+            for l in 0..<(columns - j) { v[l] = row[j + l] - peak }
+            let e = fastExp(v)
+            for l in 0..<(columns - j) { row[j + l] = e[l]; sum += e[l] }
+        }
+        for j in 0..<columns { row[j] /= sum }
     }
 }
 
