@@ -986,6 +986,13 @@ def _():
             .set("gansynth.node.3.key_channels", v_u32(1)).set("gansynth.node.3.value_channels", v_u32(1)).to_bytes())
 
 
+@case("channel-slice-past-the-end", "node 3 takes channels 2..<4 of node 2's (3,2,2)",
+      "graph node 3 (channel_slice) does not type-check: takes channels 2..<4 of an input [3, 2, 2]")
+def _():
+    return (base().set("gansynth.node.3.op", v_str("channel_slice")).set("gansynth.node.3.start", v_u32(2))
+            .set("gansynth.node.3.channels", v_u32(2)).to_bytes())
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):
