@@ -32,14 +32,10 @@ SEEDS, LABELS, TRUNCATION = [0, 1, 2], [0, 2, 4], 0.4
 CLASS_NAMES = ["goldfish", "tree frog", "golden retriever", "tabby cat", "daisy"]
 
 
-def biggan_deep_tiny(folder: str) -> dict:
-    """A BigGAN-deep of channel width 4 at 32x32 with 5 classes: every block kind (same width, halving,
-    up-sampling), attention, and 51 rows of random statistics per batch norm."""
+def randomized_biggan_deep(cfg: dict, power_iterations: int = 30):
+    """pytorch-pretrained-biggan's BigGAN for `cfg` with random statistics, attention on and spectral norm settled,
+    in eval mode: random weights that behave like a trained network's in range."""
     from pytorch_pretrained_biggan import BigGAN, BigGANConfig
-    torch.manual_seed(0)
-    cfg = dict(output_dim=32, z_dim=8, class_embed_dim=8, channel_width=4, num_classes=5,
-               layers=[(False, 16, 16), (True, 16, 8), (True, 8, 4), (True, 4, 2), (False, 2, 1)],
-               attention_layer_position=2, eps=1e-4, n_stats=51)
     m = BigGAN(BigGANConfig(**cfg))
     with torch.no_grad():
         for name, b in m.named_buffers():
@@ -59,9 +55,20 @@ def biggan_deep_tiny(folder: str) -> dict:
         m.train()
         warm = torch.zeros(4, cfg["num_classes"])
         warm[range(4), [0, 1, 2, 3]] = 1
-        for _ in range(30):
+        for _ in range(power_iterations):
             m(torch.randn(4, cfg["z_dim"]) * 0.5, warm, 1.0)
     m.eval()
+    return m
+
+
+def biggan_deep_tiny(folder: str) -> dict:
+    """A BigGAN-deep of channel width 4 at 32x32 with 5 classes: every block kind (same width, halving,
+    up-sampling), attention, and 51 rows of random statistics per batch norm."""
+    torch.manual_seed(0)
+    cfg = dict(output_dim=32, z_dim=8, class_embed_dim=8, channel_width=4, num_classes=5,
+               layers=[(False, 16, 16), (True, 16, 8), (True, 8, 4), (True, 4, 2), (False, 2, 1)],
+               attention_layer_position=2, eps=1e-4, n_stats=51)
+    m = randomized_biggan_deep(cfg)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(cfg, f)

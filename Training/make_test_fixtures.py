@@ -152,6 +152,19 @@ def make_tiny_cgan_onehot(outdir: str) -> list[str]:
     return [name]
 
 
+def check_against_module(name: str, outdir: str, module: nn.Module, tensors: dict, out: np.ndarray,
+                         labels: bool = False) -> None:
+    """The op table's output `out` for fixture `name` against a hand-written nn.Module on the same tensors."""
+    module.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in tensors.items()})
+    fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
+    args = [torch.from_numpy(fx["inputs.z"].copy())] + ([torch.as_tensor(FIX_LABELS)] if labels else [])
+    with torch.no_grad():
+        ref = module(*args).numpy()
+    err = float(np.abs(ref - out).max())
+    if err > 1e-5:
+        raise AssertionError(f"{name}: nn.Module and op table differ by {err}")
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # tiny-resnet: z(8) -> linear(8->64)+bias -> reshape(4,4,4) = h -> [conv3x3 -> relu -> conv3x3](h) + h -> relu
 #   -> upsample(2) -> conv3x3(4->3) = y -> add(y, y, conv1x1(y)) (three inputs) -> tanh: RGB 8x8. Checked against a
@@ -201,14 +214,7 @@ def make_tiny_resnet(outdir: str) -> list[str]:
                     description="Test fixture: tiny residual generator (add with two and three inputs).",
                     license="MIT")
     out = write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS)
-    module = TinyResNet()
-    module.load_state_dict({k: torch.from_numpy(v) for k, v in t.items()})
-    fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
-    with torch.no_grad():
-        ref = module(torch.from_numpy(fx["inputs.z"].copy())).numpy()
-    err = float(np.abs(ref - out).max())
-    if err > 1e-5:
-        raise AssertionError(f"{name}: nn.Module and op table differ by {err}")
+    check_against_module(name, outdir, TinyResNet(), t, out)
     return [name]
 
 
@@ -286,14 +292,7 @@ def make_tiny_biggan(outdir: str) -> list[str]:
                     description="Test fixture: a tiny BigGAN-style residual block with conditional batch norms.",
                     license="MIT")
     out = write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS, label=FIX_LABELS)
-    module = TinyBigGAN()
-    module.load_state_dict({k: torch.from_numpy(v) for k, v in t.items()})
-    fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
-    with torch.no_grad():
-        ref = module(torch.from_numpy(fx["inputs.z"].copy()), torch.as_tensor(FIX_LABELS)).numpy()
-    err = float(np.abs(ref - out).max())
-    if err > 1e-5:
-        raise AssertionError(f"{name}: nn.Module and op table differ by {err}")
+    check_against_module(name, outdir, TinyBigGAN(), t, out, labels=True)
     return [name]
 
 
@@ -344,14 +343,7 @@ def make_tiny_sagan(outdir: str) -> list[str]:
     write_generator(path, nodes, name=name, z_dim=6, output=(3, 4, 4), output_range="tanh",
                     description="Test fixture: self-attention as in SAGAN and BigGAN.", license="MIT")
     out = write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS)
-    module = TinySAGAN()
-    module.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in t.items()})
-    fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
-    with torch.no_grad():
-        ref = module(torch.from_numpy(fx["inputs.z"].copy())).numpy()
-    err = float(np.abs(ref - out).max())
-    if err > 1e-5:
-        raise AssertionError(f"{name}: nn.Module and op table differ by {err}")
+    check_against_module(name, outdir, TinySAGAN(), t, out)
     return [name]
 
 

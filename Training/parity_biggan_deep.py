@@ -38,8 +38,8 @@ CONFIGS = {  # pytorch-pretrained-biggan's biggan-deep-{128,256,512} config.json
 
 
 def main() -> None:
-    from pytorch_pretrained_biggan import BigGAN, BigGANConfig
     from pytorch_pretrained_biggan.utils import truncated_noise_sample
+    from make_converter_fixtures import randomized_biggan_deep
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", type=int, choices=sorted(CONFIGS), default=128)
     p.add_argument("--gansynth", default=os.path.join(HERE, "..", ".build", "release", "gansynth"))
@@ -50,26 +50,7 @@ def main() -> None:
     work = args.work or tempfile.mkdtemp(prefix="biggan-deep-parity-")
     cfg = CONFIGS[args.size]
     torch.manual_seed(0)
-    m = BigGAN(BigGANConfig(**cfg))
-    with torch.no_grad():
-        for name, b in m.named_buffers():
-            if name.endswith("running_means"):
-                b.copy_(torch.randn_like(b) * 0.3)
-            if name.endswith("running_vars"):
-                b.copy_(0.5 + torch.rand_like(b))
-        for name, prm in m.named_parameters():
-            if name.endswith("gamma"):
-                prm.fill_(0.6)
-            if name == "generator.bn.weight":
-                prm.normal_(0.3, 0.05)
-            if name == "generator.bn.bias":
-                prm.normal_(0, 0.05)
-        m.train()
-        one_hot = torch.zeros(2, 1000)
-        one_hot[[0, 1], [1, 2]] = 1
-        for _ in range(10):  # settle spectral norm's u, v
-            m(torch.randn(2, 128) * 0.5, one_hot, 1.0)
-    m.eval()
+    m = randomized_biggan_deep(cfg, power_iterations=10)
     src = os.path.join(work, f"biggan-deep-{args.size}")
     os.makedirs(src, exist_ok=True)
     with open(os.path.join(src, "config.json"), "w") as f:
