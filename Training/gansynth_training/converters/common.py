@@ -16,10 +16,18 @@ def load_state_dict(path: str) -> dict:
     import torch
     if not os.path.isfile(path):
         raise ConversionError(f"{path}: no such file")
+    import warnings
     try:
-        sd = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pickle-protocol notices: the refusal below is what matters
+            sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # the restricted unpickler's refusals, truncated files, not-a-checkpoint
-        raise ConversionError(f"{path}: not a plain tensor checkpoint ({str(e).splitlines()[0]})") from None
+        # The unpickler names what it refused ("Unsupported global: GLOBAL posix.system") after "WeightsUnpickler
+        # error:"; say that, not torch's advice to load the file unrestricted.
+        text = str(e)
+        after = text.split("WeightsUnpickler error:", 1)[1] if "WeightsUnpickler error:" in text else ""
+        detail = next((l.strip() for l in after.splitlines() if l.strip()), "not a PyTorch checkpoint")
+        raise ConversionError(f"{path}: refused, not a plain tensor checkpoint ({detail}); nothing in it was run") from None
     if not isinstance(sd, dict) or not all(hasattr(v, "shape") for v in sd.values()):
         raise ConversionError(f"{path}: expected a state dict of tensors")
     return {k: v.detach().float().numpy() for k, v in sd.items()}
