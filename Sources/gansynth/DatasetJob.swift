@@ -236,6 +236,7 @@ struct DatasetJob {
                                   categorical: Array(inputs.categorical[(k * nk)..<((k + 1) * nk)]),
                                   continuous: Array(inputs.continuous[(k * nc)..<((k + 1) * nc)]))
         let extra = [("gansynth:index", "\(index)")] + conditionsText(own, generator: generator)
+            + (plan.seeds.latents.map { [("gansynth:latents", $0.describe())] } ?? [])
         let text = provenance(generator: generator, modelPath: modelPath, seeds: [plan.seed(at: index)],
                               truncation: truncation, extra: extra)
             .filter { $0.key != "gansynth:command" && $0.key != "gansynth:model-file" }

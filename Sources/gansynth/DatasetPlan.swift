@@ -18,11 +18,14 @@ enum LabelMode: Equatable {
 enum SeedSource {
     case range(first: UInt32, count: Int)
     case list([UInt32])
+    /// --latents: row i is image i's z, and i its seed for what the row does not give (labels, codes).
+    case latents(LatentsFile)
 
     var count: Int {
         switch self {
         case .range(_, let n): n
         case .list(let s): s.count
+        case .latents(let file): file.rows
         }
     }
 
@@ -30,7 +33,19 @@ enum SeedSource {
         switch self {
         case .range(let first, _): first + UInt32(i)
         case .list(let s): s[i]
+        case .latents: UInt32(i)
         }
+    }
+
+    /// Row i's z for --latents, else nil (the seed's).
+    func z(_ i: Int) -> [Float]? {
+        if case .latents(let file) = self { return file.row(i) }
+        return nil
+    }
+
+    var latents: LatentsFile? {
+        if case .latents(let file) = self { return file }
+        return nil
     }
 }
 
@@ -71,6 +86,8 @@ struct DatasetPlan {
     }
 
     func request(at index: Int) -> ImageRequest {
-        ImageRequest(seed: seed(at: index), label: chosenLabel(at: index))
+        var r = ImageRequest(seed: seed(at: index), label: chosenLabel(at: index))
+        r.z = seeds.z(labels == .all ? index / labelCount : index)
+        return r
     }
 }

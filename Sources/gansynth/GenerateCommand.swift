@@ -54,7 +54,7 @@ struct Generate: ParsableCommand {
     }
 
     private func makePlan(for generator: Generator) throws -> DatasetPlan {
-        try checkTruncation(dataset.truncation, for: generator)
+        try checkTruncation(dataset.truncation, for: generator, latents: dataset.seedOptions.latents != nil)
         let names = generator.inputs.labels
         var mode = LabelMode.drawn
         if let text = dataset.labels {
@@ -68,7 +68,7 @@ struct Generate: ParsableCommand {
                 mode = .fixed(try resolveLabel(text, for: generator, option: "--labels"))
             }
         }
-        let plan = DatasetPlan(seeds: try dataset.seedSource(), labels: mode, labelCount: names.count,
+        let plan = DatasetPlan(seeds: try dataset.seedSource(zDimension: generator.inputs.zDimension), labels: mode, labelCount: names.count,
                                shard: dataset.shard ?? .whole)
         if plan.total > Limits.datasetImages {
             throw CLIError.usage("--labels all makes \(plan.seeds.count) x \(names.count) = \(plan.total) images, over the limit of \(Limits.datasetImages)")

@@ -48,10 +48,14 @@ struct DatasetOptions: ParsableArguments {
     func validate() throws {
         guard CommandLineCheck.validating else { return }
         try seedOptions.check(seedLimit: seedOptions.seeds == nil ? Limits.datasetImages : Limits.seedListImages)
-        if seedOptions.seeds == nil, seedOptions.count == nil { throw ValidationError("say how many images: --n N (or --seeds LIST)") }
+        if seedOptions.seeds == nil, seedOptions.count == nil, seedOptions.latents == nil {
+            throw ValidationError("say how many images: --n N (or --seeds LIST, or --latents FILE)")
+        }
     }
 
-    func seedSource() throws(CLIError) -> SeedSource { try seedOptions.source(defaultCount: 1) }
+    func seedSource(zDimension: Int) throws(CLIError) -> SeedSource {
+        try seedOptions.source(defaultCount: 1, zDimension: zDimension)
+    }
 
     /// Where the images go, from --outdir, the output argument and --format.
     func destination(output: String?) throws -> DatasetDestination {

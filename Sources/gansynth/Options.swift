@@ -67,8 +67,11 @@ enum OutputFormat: Equatable {
 /// Truncation redraws Gaussian values; a uniform latent has nothing to truncate.
 /// Normal latents redraw values past t; truncated-normal ones (BigGAN-deep) are scaled by t, which also picks the
 /// batch-norm statistics of models that store them per truncation, so t ≤ 1 there.
-func checkTruncation(_ t: Double?, for generator: Generator) throws(CLIError) {
+func checkTruncation(_ t: Double?, for generator: Generator, latents: Bool = false) throws(CLIError) {
     guard let t else { return }
+    if latents && !generator.usesTruncation {
+        throw .usage("--truncation redraws the values seeds draw; z from --latents is used as given ('\(generator.card.name)' keeps no statistics per truncation)")
+    }
     if generator.inputs.zDistribution == .uniform {
         throw .usage("--truncation applies to normal latents; '\(generator.card.name)' draws z uniformly")
     }
@@ -121,10 +124,16 @@ struct SeedOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Seeds and ranges, e.g. 0-7,100, instead of --seed/--n (sample: up to 65536 seeds; generate: 1048576).", valueName: "list"), transform: SeedList.parse)
     var seeds: SeedList?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("z vectors from a .npy file (N x z_dim float32, as numpy.save writes it) instead of seeds: image i uses row i, and draws what it does not fix from seed i.", valueName: "file.npy"))
+    var latents: String?
+
     func validate() throws {
         guard CommandLineCheck.validating else { return }
         if seeds != nil, count != nil { throw ValidationError("give either --seeds or --n, not both") }
         if seeds != nil, seed != nil { throw ValidationError("give either --seeds or --seed, not both: --seed starts the range of --n") }
+        if latents != nil, seeds != nil || seed != nil || count != nil {
+            throw ValidationError("give either --latents or seeds (--seed, --n, --seeds): the file's rows are the images")
+        }
     }
 
     /// `seedLimit`: the most seeds the command takes (in a range or a list).
@@ -135,8 +144,10 @@ struct SeedOptions: ParsableArguments {
         }
     }
 
-    /// The seeds, as a range (--seed/--n, `defaultCount` images without --n) or the list.
-    func source(defaultCount: Int) throws(CLIError) -> SeedSource {
+    /// The seeds, as a range (--seed/--n, `defaultCount` images without --n), the list, or --latents' rows for a z of
+    /// `zDimension` values.
+    func source(defaultCount: Int, zDimension: Int) throws(CLIError) -> SeedSource {
+        if let latents { return .latents(try LatentsFile.load(latents, dimension: zDimension)) }
         if let seeds { return .list(seeds.seeds) }
         let first = seed ?? 0, n = count ?? defaultCount
         guard Int64(first) + Int64(n) - 1 <= Int64(maximumSeed) else {

@@ -26,6 +26,7 @@ struct RunRecord: Equatable {
         switch plan.seeds {
         case .range(let first, _): seeds = "range from \(first)"
         case .list(let list): seeds = "list of \(list.count), sha256 " + sha256Hex(Array(formatSeedList(list).utf8))
+        case .latents(let file): seeds = "latents \(file.name), sha256 \(file.sha256)"
         }
         let labels: String
         switch plan.labels {

@@ -41,19 +41,25 @@ struct Sample: ParsableCommand {
     func run() throws {
         let (generator, path) = try model.load()
         let truncation = truncationOption.truncation
-        try checkTruncation(truncation, for: generator)
+        try checkTruncation(truncation, for: generator, latents: seeds.latents != nil)
+        let z = generator.inputs.zDimension
         var requests: [ImageRequest]
         var columns: Int? = nil
+        var latentsFile: LatentsFile? = nil
         if let labels {
             let rows = try resolveLabelList(labels, for: generator)
             let k = perLabel ?? 8
-            let seedList = try seeds.source(defaultCount: k)
-            requests = rows.flatMap { label in (0..<seedList.count).map { ImageRequest(seed: seedList[$0], label: label) } }
-            columns = k
+            let seedList = try seeds.source(defaultCount: k, zDimension: z)
+            requests = rows.flatMap { label in
+                (0..<seedList.count).map { ImageRequest(seed: seedList[$0], label: label, z: seedList.z($0)) }
+            }
+            columns = seedList.count
+            latentsFile = seedList.latents
         } else {
             let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
-            let seedList = try seeds.source(defaultCount: 64)
-            requests = (0..<seedList.count).map { ImageRequest(seed: seedList[$0], label: fixedLabel) }
+            let seedList = try seeds.source(defaultCount: 64, zDimension: z)
+            requests = (0..<seedList.count).map { ImageRequest(seed: seedList[$0], label: fixedLabel, z: seedList.z($0)) }
+            latentsFile = seedList.latents
         }
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: columns)
         try checkFormat(output.imageFormat(), for: generator)
@@ -61,7 +67,8 @@ struct Sample: ParsableCommand {
         let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation)
         try write(compose(images, grid: grid, columns: columns), to: output,
                   text: provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed),
-                                   truncation: truncation, extra: conditionsText(inputs, generator: generator)))
+                                   truncation: truncation, extra: conditionsText(inputs, generator: generator)
+                                       + (latentsFile.map { [("gansynth:latents", $0.describe())] } ?? [])))
     }
 }
 

@@ -193,3 +193,70 @@ private func png(_ args: [String]) throws -> Image {
         #expect(t.status == 64 && t.stderr.contains("at most 1"), "\(t.stderr)")
     }
 }
+
+/// A .npy as numpy.save writes it (format 1.0): `descr` and shape in a header padded to 64 bytes, then the data.
+func npyFile(_ values: [Float], shape: [Int], descr: String = "<f4") -> Data {
+    let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+    var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dims)), }"
+    header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+    var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+    data.append(Data(header.utf8))
+    values.withUnsafeBytes { data.append(contentsOf: $0) }
+    return data
+}
+
+/// --latents: the reference's own z, the statistics from --truncation, and the reference's image.
+@Suite struct LatentsFromAFile {
+    @Test func theReferencesZGivesTheReferencesImage() throws {
+        let fixture = try GGUFFile(path: fixturePath("biggan-deep-tiny.expected.gguf"))
+        let z = try fixture.floats(of: try #require(fixture.tensor(named: "inputs.z")))   // (3, 8), already scaled by t
+        let expected = try fixture.floats(of: try #require(fixture.tensor(named: "output")))
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("z.npy")
+        try npyFile(Array(z[8..<16]), shape: [1, 8]).write(to: file)   // row 1 of the fixture: its label is 2
+        let r = try gansynth(["sample", "--model", "biggan-deep-tiny", "--latents", file.path, "--label", "2",
+                              "--truncation", "0.4", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let image = try decodePNG(r.stdout)
+        var worst = 0
+        for c in 0..<3 {
+            for p in 0..<(32 * 32) {
+                let v = expected[(1 * 3 + c) * 1024 + p]
+                let level = Int((min(max((v + 1) / 2, 0), 1) * 255 + 0.5).rounded(.down))
+                worst = max(worst, abs(Int(image.pixels[p * 3 + c]) - level))
+            }
+        }
+        #expect(worst <= 1, "worst difference \(worst) levels")
+        let text = try pngTextChunks(r.stdout)
+        #expect(text.contains { $0.key == "gansynth:latents" && $0.value.hasPrefix("z.npy (sha256 ") })
+
+        // generate: one file per row, and the run record names the file.
+        let out = dir.appendingPathComponent("set").path
+        try npyFile(z, shape: [3, 8]).write(to: file)
+        let g = try gansynth(["generate", "--model", "biggan-deep-tiny", "--latents", file.path, "--labels", "2",
+                              "--truncation", "0.4", "--outdir", out, "--quiet"])
+        #expect(g.status == 0, "\(g.stderr)")
+        #expect(try decodePNG([UInt8](try Data(contentsOf: URL(fileURLWithPath: out + "/000001.png")))) == image)
+        #expect(try String(contentsOfFile: out + "/run.json", encoding: .utf8).contains("\"latents z.npy, sha256 "))
+    }
+
+    @Test func badFilesAndConflictsAreOneLine() throws {
+        let dir = try temporaryDirectory()
+        let cases: [(Data, [String], String)] = [
+            (npyFile([0, 1], shape: [1, 2]), [], "rows of 2 values; the model's z has 64"),
+            (npyFile([Float](repeating: 0, count: 64), shape: [1, 64], descr: "<f8"), [], "gansynth reads float32"),
+            (Data("not numpy data at all".utf8), [], "not a .npy file"),
+            (Data("short".utf8), [], "too short for a .npy file"),
+            (npyFile([Float](repeating: 0, count: 64), shape: [2, 64]), [], "holds 256 bytes of data; 2 x 64 float32 values are 512"),
+            (npyFile([Float](repeating: .nan, count: 64), shape: [1, 64]), [], "row 0 holds nan"),
+            (npyFile([Float](repeating: 0, count: 64), shape: [1, 64]), ["--seed", "3"], "give either --latents or seeds"),
+            (npyFile([Float](repeating: 0, count: 64), shape: [1, 64]), ["--truncation", "0.5"], "z from --latents is used as given"),
+        ]
+        for (data, extra, mentions) in cases {
+            let file = dir.appendingPathComponent("z.npy")
+            try data.write(to: file)
+            let r = try gansynth(["sample", "--model", "tiny-dcgan", "--latents", file.path] + extra + ["-"])
+            #expect(r.status == 64 && r.stderr.contains(mentions) && r.stderr.filter { $0 == "\n" }.count == 1, "\(mentions): \(r.stderr)")
+        }
+    }
+}
