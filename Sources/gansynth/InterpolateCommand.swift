@@ -55,6 +55,9 @@ struct Interpolate: ParsableCommand {
 
     @OptionGroup var truncationOption: TruncationOption
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Keyframes from a .npy file of z vectors (N x z_dim float32) instead of seeds: row i is keyframe i, as `sample --latents` makes image i.", valueName: "file.npy"))
+    var latents: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Write numbered frames into this folder instead of one grid.", valueName: "dir"))
     var frames: String?
 
@@ -72,7 +75,12 @@ struct Interpolate: ParsableCommand {
         if morph && label != nil { throw ValidationError("give either --label or --label-from/--label-to") }
         if morph && pairs != nil { throw ValidationError("--pairs walks between seeds; a label morph keeps z fixed") }
         if pairs != nil && seeds != nil { throw ValidationError("give either --seeds or --pairs, not both") }
-        if !morph && pairs == nil && seeds == nil { throw ValidationError("say what to walk between: --seeds a,b, --pairs P or --label-from/--label-to") }
+        if latents != nil && (seeds != nil || pairs != nil || seed != nil) {
+            throw ValidationError("give either --latents or seeds (--seeds, --pairs, --seed): the file's rows are the keyframes")
+        }
+        if !morph && pairs == nil && seeds == nil && latents == nil {
+            throw ValidationError("say what to walk between: --seeds a,b, --pairs P, --latents FILE or --label-from/--label-to")
+        }
         if let p = pairs {
             guard (1...1024).contains(p) else { throw ValidationError("--pairs must be 1 to 1024, got \(p)") }
             guard Int64(seed ?? 0) + 2 * Int64(p) - 1 <= Int64(maximumSeed) else {
@@ -93,10 +101,15 @@ struct Interpolate: ParsableCommand {
         let (generator, path) = try model.load()
         let spec = generator.inputs
         let truncation = truncationOption.truncation
-        try checkTruncation(truncation, for: generator)
+        try checkTruncation(truncation, for: generator, latents: latents != nil)
+        let latentsFile = try latents.map { path throws(CLIError) in try LatentsFile.load(path, dimension: spec.zDimension) }
+        if let latentsFile, labelFrom == nil, latentsFile.rows < 2 {
+            throw CLIError.usage("--latents '\(terminalSafe(latentsFile.name))' has 1 row; a walk needs at least two keyframes")
+        }
         let mode = self.mode ?? (spec.zDistribution == .uniform ? .linear : .slerp)
         let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
-        let seedList = seeds?.seeds
+        // With --latents, keyframe i is row i (and seed i for what the row does not give).
+        let seedList = latentsFile.map { (0..<$0.rows).map(UInt32.init) } ?? seeds?.seeds
 
         // Each path is a list of (start, end, t) points; a row of the grid or the whole frame sequence.
         var paths: [[ImageRequest]] = []
@@ -109,7 +122,7 @@ struct Interpolate: ParsableCommand {
             keyframes = seedList ?? [seed ?? 0]
             for s in keyframes {
                 paths.append(ts.map { t in
-                    var r = ImageRequest(seed: s)
+                    var r = ImageRequest(seed: s, z: latentsFile?.row(Int(s)))
                     r.labelWeights = spec.labels.indices.map { Float((1 - t) * ($0 == a ? 1 : 0) + t * ($0 == b ? 1 : 0)) }
                     if t == 0 { r.labelWeights = nil; r.label = a }
                     if t == 1 { r.labelWeights = nil; r.label = b }
@@ -126,11 +139,11 @@ struct Interpolate: ParsableCommand {
             if frames != nil {
                 let loop = keys.first == keys.last
                 let frameTs = (0..<steps).map { Double($0) / Double(steps) }
-                var path = segments.flatMap { seg in frameTs.map { walk(seg.0, seg.1, t: $0, generator, mode, fixedLabel) } }
-                if !loop { path.append(walk(keys.last!, keys.last!, t: 0, generator, mode, fixedLabel)) }
+                var path = segments.flatMap { seg in frameTs.map { walk(seg.0, seg.1, t: $0, generator, mode, fixedLabel, latentsFile) } }
+                if !loop { path.append(walk(keys.last!, keys.last!, t: 0, generator, mode, fixedLabel, latentsFile)) }
                 paths = [path]
             } else {
-                paths = segments.map { seg in ts.map { walk(seg.0, seg.1, t: $0, generator, mode, fixedLabel) } }
+                paths = segments.map { seg in ts.map { walk(seg.0, seg.1, t: $0, generator, mode, fixedLabel, latentsFile) } }
             }
         }
 
@@ -146,7 +159,8 @@ struct Interpolate: ParsableCommand {
         }
         let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation)
         let text = provenance(generator: generator, modelPath: path, seeds: keyframes, truncation: truncation,
-                              extra: [("gansynth:interpolation", mode.rawValue)] + conditionsText(inputs, generator: generator))
+                              extra: [("gansynth:interpolation", mode.rawValue)] + conditionsText(inputs, generator: generator)
+                                  + (latentsFile.map { [("gansynth:latents", $0.describe())] } ?? []))
         if let dir = frames {
             try makeDirectory(dir)
             let ext = try formatForFrames().fileExtension
@@ -166,16 +180,18 @@ struct Interpolate: ParsableCommand {
     }
 
     /// The inputs at `t` between the inputs `sample` would give seeds a and b.
+    /// `latents`: keyframe seeds are its row numbers, and each row is that keyframe's z.
     private func walk(_ a: UInt32, _ b: UInt32, t: Double, _ generator: Generator, _ mode: InterpolationMode,
-                      _ fixedLabel: Int?) -> ImageRequest {
+                      _ fixedLabel: Int?, _ latents: LatentsFile?) -> ImageRequest {
         let spec = generator.inputs
-        if t == 0 { return ImageRequest(seed: a, label: fixedLabel) }
-        if t == 1 { return ImageRequest(seed: b, label: fixedLabel) }
-        let dist = spec.zDistribution
+        func z(_ s: UInt32) -> [Float] {
+            latents?.row(Int(s)) ?? latentVector(seed: s, dimension: spec.zDimension, distribution: spec.zDistribution,
+                                                 truncation: truncationOption.truncation)
+        }
+        if t == 0 { return ImageRequest(seed: a, label: fixedLabel, z: latents.map { _ in z(a) }) }
+        if t == 1 { return ImageRequest(seed: b, label: fixedLabel, z: latents.map { _ in z(b) }) }
         var r = ImageRequest(seed: a, label: fixedLabel)
-        r.z = interpolate(latentVector(seed: a, dimension: spec.zDimension, distribution: dist, truncation: truncationOption.truncation),
-                          latentVector(seed: b, dimension: spec.zDimension, distribution: dist, truncation: truncationOption.truncation),
-                          t: t, mode: mode)
+        r.z = interpolate(z(a), z(b), t: t, mode: mode)
         let ca = drawnConditions(seed: a, labelCount: spec.labels.count, categoricalSizes: spec.categoricalSizes,
                                  continuousCount: spec.continuousCount)
         let cb = drawnConditions(seed: b, labelCount: spec.labels.count, categoricalSizes: spec.categoricalSizes,

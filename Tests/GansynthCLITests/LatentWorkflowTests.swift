@@ -240,6 +240,25 @@ func npyFile(_ values: [Float], shape: [Int], descr: String = "<f4") -> Data {
         #expect(try String(contentsOfFile: out + "/run.json", encoding: .utf8).contains("\"latents z.npy, sha256 "))
     }
 
+    /// interpolate --latents walks from row to row; its ends are `sample --latents`'s images of those rows.
+    @Test func interpolationEndsAreTheRowsImages() throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent("z.npy")
+        var rng = SystemRandomNumberGenerator()
+        let rows = (0..<(2 * 64)).map { _ in Float.random(in: -2...2, using: &rng) }
+        try npyFile(rows, shape: [2, 64]).write(to: file)
+        let walk = try gansynth(["interpolate", "--model", "tiny-dcgan", "--latents", file.path, "--steps", "5", "--padding", "0", "-"])
+        #expect(walk.status == 0, "\(walk.stderr)")
+        let grid = try decodePNG(walk.stdout)
+        let both = try decodePNG(try gansynth(["sample", "--model", "tiny-dcgan", "--latents", file.path, "--padding", "0",
+                                               "--nrow", "2", "-"]).stdout)
+        #expect(crop(grid, index: 0, columns: 5, tile: 8, padding: 0) == crop(both, index: 0, columns: 2, tile: 8, padding: 0))
+        #expect(crop(grid, index: 4, columns: 5, tile: 8, padding: 0) == crop(both, index: 1, columns: 2, tile: 8, padding: 0))
+        #expect(crop(grid, index: 2, columns: 5, tile: 8, padding: 0) != crop(both, index: 0, columns: 2, tile: 8, padding: 0))
+        let r = try gansynth(["interpolate", "--model", "tiny-dcgan", "--latents", file.path, "--seeds", "1,2", "x.png"])
+        #expect(r.status == 64 && r.stderr.contains("give either --latents or seeds"), "\(r.stderr)")
+    }
+
     @Test func badFilesAndConflictsAreOneLine() throws {
         let dir = try temporaryDirectory()
         let cases: [(Data, [String], String)] = [
