@@ -89,6 +89,7 @@ public final class Generator: Sendable {
 
     public init(file: GGUFFile, parallelism: Parallelism = .serial) throws(ModelError) {
         (card, inputs, output, graph) = try Self.describe(file)
+        usesTruncation = graph.nodes.contains { $0.op.usesTruncation }
         fileSHA256 = file.sha256()
         let weights = try Weights(file: file, graph: graph, parallelism: parallelism)
         parameterCount = weights.parameterCount
@@ -116,7 +117,7 @@ public final class Generator: Sendable {
     public var macsPerImage: Int { graph.macsPerImage }
 
     /// Whether batch-norm statistics depend on `GeneratorInputs.truncation` (BigGAN-deep's 51 rows per layer).
-    public var usesTruncation: Bool { graph.nodes.contains { $0.op.usesTruncation } }
+    public let usesTruncation: Bool
 
     /// Images for `batch`, as floats (count, C, H, W) in the model's output range; the inputs are checked first
     /// (`check`).

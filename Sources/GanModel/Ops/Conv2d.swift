@@ -36,19 +36,15 @@ struct Conv2d: GraphOp {
                                                                  parallelism: planner.parallelism),
                                   bias: bias, inShape: inShape, activation: act, upsample: upsample)
         }
-        if upsample > 1 {
-            return Kernel(p: p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
-                                                     parallelism: planner.parallelism),
-                          bias: bias, inShape: inShape, activation: act, upsample: upsample)
-        }
-        if p.outChannels <= fewOutputChannels && p.stride == 1 {
+        // The few-output kernel reads its input as stored, so a fused upsampling takes the GEMM path.
+        if upsample == 1, p.outChannels <= fewOutputChannels, p.stride == 1 {
             return FewOutputsKernel(p: p, weights: fewOutputsWeights(weight, outChannels: p.outChannels,
                                                                     inChannels: p.inChannels, kernel: p.kernel),
                                     bias: bias, inShape: inShape, activation: act)
         }
         return Kernel(p: p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
                                                  parallelism: planner.parallelism),
-                      bias: bias, inShape: inShape, activation: act)
+                      bias: bias, inShape: inShape, activation: act, upsample: upsample)
     }
 
     /// 3×3, stride 1, padding 1 with enough channels on a large enough map: Winograd F(2×2, 3×3)
