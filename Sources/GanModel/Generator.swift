@@ -28,10 +28,30 @@ public struct GeneratorInputs: Sendable {
     /// The truncation that picks batch-norm statistics in models that store them per truncation (BigGAN-deep's
     /// `stats_count`), 0 < t ≤ 1; other models ignore it.
     public var truncation: Double = 1
+    /// StyleGAN's truncation in W (models with a `w_truncation` node): w' = w_avg + psi·(w − w_avg) for the first
+    /// `truncationCutoff` of the num_ws rows (all of them when nil); other models ignore it.
+    public var truncationPsi: Double = 1
+    public var truncationCutoff: Int? = nil
+    /// What `noise` nodes add; `noiseSeeds` (count) seeds each image's draws in `.random` mode, image i's index
+    /// when empty.
+    public var noiseMode: NoiseMode = .const
+    public var noiseSeeds: [UInt32] = []
+    /// (count, num_ws, w_dim) W latents used as the `w_truncation` node's output instead of mapping z (as
+    /// given: no truncation is applied to them); empty to map z.
+    public var ws: [Float] = []
 
     public init(count: Int, z: [Float], labels: [Int] = [], categorical: [Int] = [], continuous: [Float] = []) {
         self.count = count; self.z = z; self.labels = labels; self.categorical = categorical; self.continuous = continuous
     }
+}
+
+public enum NoiseMode: String, Sendable, CaseIterable {
+    /// The noise buffers stored in the file (NVlabs' `noise_mode='const'`).
+    case const
+    /// Fresh normal noise per image and layer, from the image's noise seed.
+    case random
+    /// No noise.
+    case none
 }
 
 /// Asked between layers of a forward pass: true to end it early.

@@ -32,6 +32,9 @@ struct Fixture {
                                  categorical: try floats("inputs.categorical").map { Int($0) },
                                  continuous: try floats("inputs.continuous"))
         if let t = file["inputs.truncation"]?.doubleValue { inputs.truncation = t }
+        if let psi = file["inputs.truncation_psi"]?.doubleValue { inputs.truncationPsi = psi }
+        inputs.truncationCutoff = file["inputs.truncation_cutoff"]?.intValue
+        if let mode = file["inputs.noise_mode"]?.stringValue { inputs.noiseMode = NoiseMode(rawValue: mode)! }
         expected = try floats("output")
     }
 }
@@ -56,6 +59,33 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         // Every register tile this CPU runs gives the same bits.
         for tiles in TileKernel.allCases where tiles.isAvailable {
             #expect(try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
+        }
+    }
+
+    /// StyleGAN2 networks converted from the official code's pickles, one expected file per truncation and noise
+    /// case; their outputs span about ±10, so the bound is relative to that span.
+    static let styleCases = [("stylegan2-tiny", "psi1"), ("stylegan2-tiny", "psi0.5"), ("stylegan2-tiny", "psi0.7-cutoff3"),
+                             ("stylegan2-tiny", "nonoise"), ("stylegan2-cond-tiny", "psi0.7")]
+
+    @Test(arguments: styleCases)
+    func styleGAN2MatchesTheOfficialCode(name: String, testCase: String) throws {
+        let f = try Fixture(model: fixtures.appendingPathComponent("\(name).gguf"),
+                            expected: fixtures.appendingPathComponent("\(name).\(testCase).expected.gguf"))
+        let out = try f.generator.generate(f.inputs)
+        #expect(out.count == f.expected.count)
+        let span = f.expected.map(abs).max()!
+        #expect(maxAbsDifference(out, f.expected) <= 2e-5 * max(span, 1), "span \(span)")
+        for tiles in TileKernel.allCases where tiles.isAvailable {
+            #expect(try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
+        }
+        // Image by image, the same bits as the batch.
+        let perImage = out.count / f.inputs.count
+        for i in 0..<f.inputs.count {
+            var one = f.inputs
+            one.count = 1
+            one.z = Array(f.inputs.z[(i * f.generator.inputs.zDimension)...].prefix(f.generator.inputs.zDimension))
+            one.labels = f.inputs.labels.isEmpty ? [] : [f.inputs.labels[i]]
+            #expect(try f.generator.generate(one) == Array(out[(i * perImage)..<((i + 1) * perImage)]), "image \(i)")
         }
     }
 

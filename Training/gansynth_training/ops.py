@@ -28,6 +28,10 @@ class Inputs:
     num_labels: int = 0
     categorical_sizes: tuple = ()
     truncation: float = 1.0  # picks batch-norm statistics stored per truncation
+    truncation_psi: float = 1.0  # StyleGAN's truncation in W (w_truncation)
+    truncation_cutoff: int | None = None
+    ws: object = None  # (N, num_ws, w_dim) W latents that replace the w_truncation node's output
+    noise_mode: str = "const"  # noise nodes: const | none (random draws are gansynth's own stream)
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,62 @@ def _self_attention(xs, p, t, i):
     return t["gamma"] * o + x
 
 
+def _pixel_norm(xs, p, t, i):
+    x = xs[0]
+    return x * (x.square().mean(dim=1, keepdim=True) + 1e-8).rsqrt()
+
+
+def _w_truncation(xs, p, t, i):
+    count = int(p["num_ws"])
+    if i.ws is not None:
+        return i.ws.reshape(i.ws.shape[0], -1)
+    w = xs[0].unsqueeze(1).repeat([1, count, 1])
+    if i.truncation_psi != 1:
+        cut = count if i.truncation_cutoff is None else min(int(i.truncation_cutoff), count)
+        w[:, :cut] = t["w_avg"].lerp(w[:, :cut], i.truncation_psi)
+    return w.reshape(w.shape[0], -1)
+
+
+def _modulated_conv2d(xs, p, t, i):
+    x, s = xs
+    w, k, up = t["weight"], int(p["kernel_size"]), int(p.get("up", 1))
+    y = x * s.reshape(s.shape[0], -1, 1, 1)
+    y = F.conv2d(y, w, padding=k // 2) if up == 1 else F.conv_transpose2d(y, w.transpose(0, 1), stride=up)
+    if int(p.get("demodulate", 1)):
+        d = ((w.unsqueeze(0) * s.reshape(s.shape[0], 1, -1, 1, 1)).square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt()
+        y = y * d.reshape(d.shape[0], -1, 1, 1)
+    return y
+
+
+def _upfirdn2d(xs, p, t, i):
+    x, f = xs[0], t["filter"]
+    n, c, h, w = x.shape
+    up, p0, p1 = int(p.get("up", 1)), int(p.get("pad0", 0)), int(p.get("pad1", 0))
+    u = x.new_zeros(n, c, h * up, w * up)
+    u[:, :, ::up, ::up] = x
+    u = F.pad(u, [p0, p1, p0, p1])
+    return F.conv2d(u, f[None, None].repeat(c, 1, 1, 1), groups=c)
+
+
+def _noise(xs, p, t, i):
+    if i.noise_mode == "none":
+        return xs[0]
+    if i.noise_mode != "const":
+        raise ValueError("the reference forward has const and none noise only")
+    return xs[0] + t["const"] * t["strength"][0]
+
+
+def _bias_act(xs, p, t, i):
+    x = xs[0]
+    if "bias" in t:
+        x = x + t["bias"].reshape([1, -1] + [1] * (x.dim() - 2))
+    x = F.leaky_relu(x, float(p.get("negative_slope", 1.0)))
+    gain, clamp = float(p.get("gain", 1.0)), float(p.get("clamp", -1.0))
+    if gain != 1:
+        x = x * gain
+    return x.clamp(-clamp, clamp) if clamp >= 0 else x
+
+
 _CONV = {"in_channels": U32, "out_channels": U32, "kernel_size": U32, "stride": U32, "padding": U32}
 
 OPS = {op.name: op for op in [
@@ -134,6 +194,15 @@ OPS = {op.name: op for op in [
        forward=_self_attention),
     Op("channel_slice", {"start": U32, "channels": U32},
        forward=lambda xs, p, t, i: xs[0][:, int(p.get("start", 0)):int(p.get("start", 0)) + int(p["channels"])]),
+    Op("pixel_norm", forward=_pixel_norm),
+    Op("w_truncation", {"num_ws": U32}, ("w_avg",), forward=_w_truncation),
+    Op("constant", {"shape": U32_ARRAY}, ("value",), is_input=True,
+       forward=lambda xs, p, t, i: t["value"].unsqueeze(0).repeat([i.z.shape[0]] + [1] * t["value"].dim())),
+    Op("modulated_conv2d", {"in_channels": U32, "out_channels": U32, "kernel_size": U32, "up": U32, "demodulate": U32},
+       ("weight",), converts_weight=True, forward=_modulated_conv2d),
+    Op("upfirdn2d", {"up": U32, "filter_size": U32, "pad0": U32, "pad1": U32}, ("filter",), forward=_upfirdn2d),
+    Op("noise", tensors=("const", "strength"), forward=_noise),
+    Op("bias_act", {"negative_slope": F32, "gain": F32, "clamp": F32}, ("bias",), forward=_bias_act),
 ]}
 
 

@@ -28,12 +28,19 @@ struct Conv2d: GraphOp {
             for c in 0..<p.outChannels { for i in (c * block)..<((c + 1) * block) { weight[i] *= scale[c] } }
             foldBias(&bias, scale, shift)
         }
-        let inShape = planner.graph.nodes[node.inputs[0]].shape
+        return Conv2d.kernel(p, weight: weight, bias: bias, inShape: planner.graph.nodes[node.inputs[0]].shape,
+                             activation: act, upsample: upsample, parallelism: planner.parallelism)
+    }
+
+    /// The kernel for a convolution with final weights (out, in, k, k) on `inShape` (upsampled when `upsample` > 1):
+    /// Winograd, the few-output kernel or im2col + GEMM, by the layer's shape.
+    static func kernel(_ p: ConvParameters, weight: [Float], bias: [Float], inShape: [Int], activation act: Activation,
+                       upsample: Int, parallelism: Parallelism) -> any StepKernel {
         let geometry = p.geometry(inShape, batch: 1)
         if winogradApplies(geometry), min(p.inChannels, p.outChannels) >= Conv2d.winogradMinimumChannels,
            inShape[1] * inShape[2] >= Conv2d.winogradMinimumPixels {
             return WinogradKernel(p: p, weights: WinogradWeights(weight, outChannels: p.outChannels, inChannels: p.inChannels,
-                                                                 parallelism: planner.parallelism),
+                                                                 parallelism: parallelism),
                                   bias: bias, inShape: inShape, activation: act, upsample: upsample)
         }
         // The few-output kernel reads its input as stored, so a fused upsampling takes the GEMM path.
@@ -43,7 +50,7 @@ struct Conv2d: GraphOp {
                                     bias: bias, inShape: inShape, activation: act)
         }
         return Kernel(p: p, weight: PackedMatrix(weight, rows: p.outChannels, columns: p.inChannels * p.kernel * p.kernel,
-                                                 parallelism: planner.parallelism),
+                                                 parallelism: parallelism),
                       bias: bias, inShape: inShape, activation: act, upsample: upsample)
     }
 

@@ -5,6 +5,11 @@ import GanKernels
 struct ConvParameters: Equatable, Sendable {
     var inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
 
+    init(inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, outputPadding: Int = 0) {
+        self.inChannels = inChannels; self.outChannels = outChannels; self.kernel = kernel
+        self.stride = stride; self.padding = padding; self.outputPadding = outputPadding
+    }
+
     init(_ a: NodeAttributes, transposed: Bool) throws(ModelError) {
         kernel = try a.int("kernel_size", in: 1...15)
         stride = try a.int("stride", default: 1, in: 1...8)

@@ -12,6 +12,7 @@ let opRegistry: [String: any GraphOp.Type] = Dictionary(uniqueKeysWithValues: [
     Linear.self, Conv2d.self, ConvTranspose2d.self, BatchNorm.self,
     ReLU.self, LeakyReLU.self, Tanh.self, Sigmoid.self,
     UpsampleNearest.self, Add.self, ConditionalBatchNorm.self, SelfAttention.self, ChannelSlice.self,
+    PixelNorm.self, WTruncation.self, Constant.self, ModulatedConv2d.self, FIRFilter.self, Noise.self, BiasAct.self,
 ].map { ($0.name, $0) })
 
 protocol GraphOp: Sendable {
