@@ -42,9 +42,11 @@ extension Generator {
     /// `stepSeconds`, when given, gets each step's wall time added (steps.count + 1 entries: the last is the move
     /// of the output into image-major order).
     /// `stop`: checked before every step; once it returns true the pass ends early (the output is then unfinished).
+    /// `steps` and `output`: a prefix of the plan and the node whose values are the result (the mapping network).
     func run(_ batch: GeneratorInputs, images: Range<Int>, workspace: Workspace, parallelism: Parallelism,
              into out: UnsafeMutablePointer<Float>, stepSeconds: UnsafeMutableBufferPointer<Double>? = nil,
-             stop: StopCheck? = nil) {
+             stop: StopCheck? = nil, steps: [Step]? = nil, output outputNode: Int? = nil) {
+        let steps = steps ?? self.steps
         let n = images.count, first = images.lowerBound
         var clock = ContinuousClock.now
         func lap(_ i: Int) {
@@ -65,8 +67,9 @@ extension Generator {
             if let view = r.view { workspace.views[step.target] = view }
         }
         // (C, n, S) → (n, C, S)
-        let (c, s) = (output.channels, output.height * output.width)
-        let last = buffer(graph.output.index)
+        let resultNode = graph.nodes[outputNode ?? graph.output.index]
+        let (c, s) = outputNode == nil ? (output.channels, output.height * output.width) : channelsAndSpatial(resultNode.shape)
+        let last = buffer(resultNode.index)
         for ch in 0..<c {
             for b in 0..<n { (out + (b * c + ch) * s).update(from: last + (ch * n + b) * s, count: s) }
         }

@@ -139,6 +139,37 @@ public final class Generator: Sendable {
     /// Whether batch-norm statistics depend on `GeneratorInputs.truncation` (BigGAN-deep's 51 rows per layer).
     public let usesTruncation: Bool
 
+    /// StyleGAN's W space: the rows (num_ws) and width (w_dim) of the `w_truncation` node's output; nil for models
+    /// without one.
+    public var wSpace: (count: Int, dimension: Int)? {
+        guard let node = graph.nodes.first(where: { $0.op is WTruncation }), let t = node.op as? WTruncation else { return nil }
+        return (t.count, node.elementCount / t.count)
+    }
+
+    /// Whether the model has `noise` nodes (GeneratorInputs.noiseMode matters).
+    public var hasNoise: Bool { graph.nodes.contains { $0.op is Noise } }
+
+    /// The W latents (count, num_ws, w_dim) the `w_truncation` node makes for `batch` (psi and cutoff applied, or
+    /// `batch.ws` as given): only the steps up to it run.
+    public func mapping(_ batch: GeneratorInputs, parallelism: Parallelism = .serial) throws(GeneratorInputError) -> [Float] {
+        guard let w = wSpace, let node = graph.nodes.firstIndex(where: { $0.op is WTruncation }) else { throw .noWSpace }
+        try check(batch)
+        let perImage = w.count * w.dimension
+        var result = [Float](repeating: 0, count: batch.count * perImage)
+        guard batch.count > 0 else { return result }
+        let mappingSteps = Array(steps.prefix { $0.target <= node })
+        let chunk = 64
+        let workspace = Workspace(graph: graph, steps: mappingSteps, batch: min(chunk, batch.count))
+        result.withUnsafeMutableBufferPointer { out in
+            for start in stride(from: 0, to: batch.count, by: chunk) {
+                let n = min(chunk, batch.count - start)
+                run(batch, images: start..<(start + n), workspace: workspace, parallelism: parallelism,
+                    into: out.baseAddress! + start * perImage, steps: mappingSteps, output: node)
+            }
+        }
+        return result
+    }
+
     /// Images for `batch`, as floats (count, C, H, W) in the model's output range; the inputs are checked first
     /// (`check`).
     public func generate(_ batch: GeneratorInputs, parallelism: Parallelism = .serial,

@@ -8,6 +8,8 @@ public enum GeneratorInputError: Error, Equatable, Sendable, CustomStringConvert
     case categorical(image: Int, code: Int, value: Int, size: Int)
     case notFinite(array: String, index: Int)
     case truncation(Double)
+    case truncationPsi(Double)
+    case noWSpace
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum GeneratorInputError: Error, Equatable, Sendable, CustomStringConvert
             "image \(image) has value \(value) for categorical code \(code); it takes 0 to \(size - 1)"
         case let .notFinite(array, index): "\(array)[\(index)] is not a finite number"
         case let .truncation(t): "truncation \(t) is outside (0, 1], the range this model stores batch-norm statistics for"
+        case let .truncationPsi(psi): "truncation psi \(psi) is not a finite number from -10 to 10"
+        case .noWSpace: "W latents were given, but the model has no w_truncation node to take them"
         }
     }
 }
@@ -53,5 +57,12 @@ extension Generator {
         try size("continuous", batch.continuous.count, inputs.continuousCount)
         try finite("continuous", batch.continuous)
         if usesTruncation, !(batch.truncation > 0 && batch.truncation <= 1) { throw .truncation(batch.truncation) }
+        guard batch.truncationPsi.isFinite, abs(batch.truncationPsi) <= 10 else { throw .truncationPsi(batch.truncationPsi) }
+        if !batch.noiseSeeds.isEmpty { try size("noiseSeeds", batch.noiseSeeds.count, 1) }
+        if !batch.ws.isEmpty {
+            guard let w = wSpace else { throw .noWSpace }
+            try size("ws", batch.ws.count, w.count * w.dimension)
+            try finite("ws", batch.ws)
+        }
     }
 }

@@ -2,6 +2,7 @@
 // video frames. Every input is interpolated between the endpoints' own inputs — z by slerp or lerp, a
 // conditional model's one-hot label linearly, continuous codes linearly, categorical codes switching at the
 // midpoint — so the first and last image of a row are exactly `gansynth sample --seeds` of its endpoints.
+// StyleGAN models walk in W instead (as NVlabs' gen_video.py): the keyframes' W, truncation applied, linearly.
 
 import ArgumentParser
 import GanImage
@@ -54,6 +55,7 @@ struct Interpolate: ParsableCommand {
     var labelTo: String?
 
     @OptionGroup var truncationOption: TruncationOption
+    @OptionGroup var style: StyleOptions
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Keyframes from a .npy file of z vectors (N x z_dim float32) instead of seeds: row i is keyframe i, as `sample --latents` makes image i.", valueName: "file.npy"))
     var latents: String?
@@ -102,6 +104,11 @@ struct Interpolate: ParsableCommand {
         let spec = generator.inputs
         let truncation = truncationOption.truncation
         try checkTruncation(truncation, for: generator, latents: latents != nil)
+        try style.check(for: generator)
+        let inW = generator.wSpace != nil && labelFrom == nil
+        if inW, let mode, mode != .linear {
+            throw CLIError.usage("'\(generator.card.name)' walks in W, linearly (as gen_video.py); --mode \(mode.rawValue) is for walks in z")
+        }
         let latentsFile = try latents.map { path throws(CLIError) in try LatentsFile.load(path, dimension: spec.zDimension) }
         if let latentsFile, labelFrom == nil, latentsFile.rows < 2 {
             throw CLIError.usage("--latents '\(terminalSafe(latentsFile.name))' has 1 row; a walk needs at least two keyframes")
@@ -136,14 +143,27 @@ struct Interpolate: ParsableCommand {
             let segments: [(UInt32, UInt32)] = pairs != nil
                 ? stride(from: 0, to: keys.count, by: 2).map { (keys[$0], keys[$0 + 1]) }
                 : zip(keys, keys.dropFirst()).map { ($0, $1) }
+            // (from, to, t) along each path.
+            var points: [[(UInt32, UInt32, Double)]]
             if frames != nil {
                 let loop = keys.first == keys.last
                 let frameTs = (0..<steps).map { Double($0) / Double(steps) }
-                var path = segments.flatMap { seg in frameTs.map { walk(seg.0, seg.1, t: $0, generator, mode, fixedLabel, latentsFile) } }
-                if !loop { path.append(walk(keys.last!, keys.last!, t: 0, generator, mode, fixedLabel, latentsFile)) }
-                paths = [path]
+                var path = segments.flatMap { seg in frameTs.map { (seg.0, seg.1, $0) } }
+                if !loop { path.append((keys.last!, keys.last!, 0)) }
+                points = [path]
             } else {
-                paths = segments.map { seg in ts.map { walk(seg.0, seg.1, t: $0, generator, mode, fixedLabel, latentsFile) } }
+                points = segments.map { seg in ts.map { (seg.0, seg.1, $0) } }
+            }
+            if inW {
+                let w = try keyframeWs(keys, generator, fixedLabel, latentsFile)
+                paths = points.map { $0.map { a, b, t in
+                    let r = t == 1 ? b : a
+                    var request = ImageRequest(seed: r, label: fixedLabel)
+                    request.ws = t == 0 ? w[a]! : t == 1 ? w[b]! : zip(w[a]!, w[b]!).map { $0 + Float(t) * ($1 - $0) }
+                    return request
+                } }
+            } else {
+                paths = points.map { $0.map { walk($0.0, $0.1, t: $0.2, generator, mode, fixedLabel, latentsFile) } }
             }
         }
 
@@ -157,9 +177,11 @@ struct Interpolate: ParsableCommand {
         } else {
             try checkFormat(formatForFrames(), for: generator)
         }
-        let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation)
+        let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation,
+                                          style: inW ? StyleControls(noise: style.noiseMode) : style.controls)
         let text = provenance(generator: generator, modelPath: path, seeds: keyframes, truncation: truncation,
-                              extra: [("gansynth:interpolation", mode.rawValue)] + conditionsText(inputs, generator: generator)
+                              extra: [("gansynth:interpolation", inW ? "linear in W" : mode.rawValue)]
+                                  + conditionsText(inputs, generator: generator) + style.controls.text(for: generator)
                                   + (latentsFile.map { [("gansynth:latents", $0.describe())] } ?? []))
         if let dir = frames {
             try makeDirectory(dir)
@@ -173,6 +195,19 @@ struct Interpolate: ParsableCommand {
         } else {
             try write(compose(images, grid: grid, columns: steps), to: output!, encoding: encoding, text: text)
         }
+    }
+
+    /// Each keyframe's W as `sample` maps it (psi and cutoff applied): the ends of the walks in W.
+    private func keyframeWs(_ keys: [UInt32], _ generator: Generator, _ fixedLabel: Int?,
+                            _ latents: LatentsFile?) throws(CLIError) -> [UInt32: [Float]] {
+        let unique = Array(Set(keys)).sorted()
+        let requests = unique.map { ImageRequest(seed: $0, label: fixedLabel, z: latents?.row(Int($0))) }
+        let inputs = generatorInputs(for: requests, generator: generator, truncation: truncationOption.truncation,
+                                     style: style.controls)
+        let ws: [Float]
+        do { ws = try generator.mapping(inputs, parallelism: model.parallelism) } catch { throw .refusedInputs(error) }
+        let per = ws.count / max(1, unique.count)
+        return Dictionary(uniqueKeysWithValues: unique.enumerated().map { ($1, Array(ws[($0 * per)..<(($0 + 1) * per)])) })
     }
 
     private func formatForFrames() throws -> ImageFormat {

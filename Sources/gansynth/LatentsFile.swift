@@ -26,7 +26,13 @@ struct LatentsFile {
     func describe() -> String { "\(name) (sha256 \(sha256)): image i's z is row i; labels and codes it does not fix are drawn from seed i" }
 
     static func load(_ path: String, dimension: Int) throws(CLIError) -> LatentsFile {
-        func refuse(_ why: String) -> CLIError { .usage("--latents '\(terminalSafe(path))': \(why)") }
+        try load(path, row: [dimension], option: "--latents")
+    }
+
+    /// Rows of shape `row` (e.g. [num_ws, w_dim] for --ws): the file's shape is (N, row…) or `row` for one.
+    static func load(_ path: String, row: [Int], option: String) throws(CLIError) -> LatentsFile {
+        let dimension = row.reduce(1, *)
+        func refuse(_ why: String) -> CLIError { .usage("\(option) '\(terminalSafe(path))': \(why)") }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw refuse(String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -64,12 +70,13 @@ struct LatentsFile {
         }
         let shapeText = compact[shapeKey.upperBound..<shapeEnd]
         let dims = shapeText.split(separator: ",").map { Int($0) }
-        guard dims.allSatisfy({ $0 != nil }), (1...2).contains(dims.count) else {
-            throw refuse("has shape (\(shapeText)); expected (N, \(dimension)) or (\(dimension),)")
+        let wanted = row.map(String.init).joined(separator: ", ")
+        guard dims.allSatisfy({ $0 != nil }), dims.count == row.count || dims.count == row.count + 1,
+              Array(dims.suffix(row.count).map { $0! }) == row else {
+            throw refuse("has shape (\(shapeText)); expected (N, \(wanted)) or (\(wanted)\(row.count == 1 ? "," : ""))")
         }
         let shape = dims.map { $0! }
-        let (rows, width) = shape.count == 1 ? (1, shape[0]) : (shape[0], shape[1])
-        guard width == dimension else { throw refuse("has rows of \(width) values; the model's z has \(dimension)") }
+        let (rows, width) = shape.count == row.count ? (1, dimension) : (shape[0], dimension)
         let rowLimit = LatentsFile.valueLimit / Swift.max(1, width)
         guard rows >= 1, rows <= rowLimit else { throw refuse("has \(rows) rows; 1 to \(rowLimit) allowed") }
         let data = start + headerLength

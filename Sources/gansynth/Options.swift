@@ -162,6 +162,48 @@ struct TruncationOption: ParsableArguments {
     var truncation: Double?
 }
 
+extension NoiseMode: ExpressibleByArgument {}
+
+/// StyleGAN's controls: truncation in W and the noise inputs (models with a W space and noise nodes).
+struct StyleOptions: ParsableArguments {
+    @Option(name: .customLong("truncation-psi"), parsing: .unconditional, help: ArgumentHelp("StyleGAN: w = w_avg + psi·(w − w_avg), -10 to 10 (1: none; 0.7 is the usual choice).", valueName: "psi"), transform: parsePsi)
+    var psi: Double?
+
+    @Option(name: .customLong("truncation-cutoff"), parsing: .unconditional, help: ArgumentHelp("StyleGAN: truncate only the first k of the W rows (the coarse styles), 1-64.", valueName: "k"))
+    var cutoff: Int?
+
+    @Option(name: .customLong("noise-mode"), parsing: .unconditional, help: ArgumentHelp("StyleGAN noise inputs: const (the file's, as NVlabs' tools default), random (drawn from each seed) or none.", valueName: "mode"))
+    var noiseMode: NoiseMode?
+
+    func validate() throws {
+        guard CommandLineCheck.validating else { return }
+        if let k = cutoff, !(1...64).contains(k) { throw ValidationError("--truncation-cutoff must be 1 to 64, got \(k)") }
+        if cutoff != nil, psi == nil { throw ValidationError("--truncation-cutoff limits --truncation-psi; give --truncation-psi too") }
+    }
+
+    /// Refuses the options a model has nothing for.
+    func check(for generator: Generator) throws(CLIError) {
+        if psi != nil, generator.wSpace == nil {
+            throw .usage("--truncation-psi is StyleGAN's truncation in W; '\(generator.card.name)' has no W space (use --truncation)")
+        }
+        if let k = cutoff, let w = generator.wSpace, k > w.count {
+            throw .usage("--truncation-cutoff \(k) is past the \(w.count) W rows of '\(generator.card.name)'")
+        }
+        if noiseMode != nil, !generator.hasNoise {
+            throw .usage("--noise-mode applies to models with noise inputs (StyleGAN); '\(generator.card.name)' has none")
+        }
+    }
+
+    var controls: StyleControls { StyleControls(psi: psi, cutoff: cutoff, noise: noiseMode) }
+}
+
+/// A truncation psi: finite, −10 … 10.
+func parsePsi(_ text: String) throws -> Double {
+    guard let psi = Double(text), psi.isFinite else { throw ValidationError("not a number") }
+    guard abs(psi) <= 10 else { throw ValidationError("must be from -10 to 10") }
+    return psi
+}
+
 struct GridOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Images per grid row, 1-65536. Default: ceil(sqrt(n)) for a plain sample; one row per path, code value or class where the picture has rows of its own.", valueName: "k"))
     var nrow: Int?

@@ -60,9 +60,36 @@ struct ImageRequest {
     var z: [Float]? = nil
     var categorical: [Int]? = nil
     var continuous: [Float]? = nil
+    /// W latents (num_ws · w_dim) instead of mapping z (StyleGAN: --ws, mixes, walks in W).
+    var ws: [Float]? = nil
 }
 
-func generatorInputs(for requests: [ImageRequest], generator: Generator, truncation: Double?) -> GeneratorInputs {
+/// StyleGAN's truncation in W and noise mode for a run; nil fields keep the model's defaults (psi 1, const noise).
+struct StyleControls: Equatable {
+    var psi: Double? = nil
+    var cutoff: Int? = nil
+    var noise: NoiseMode? = nil
+
+    func apply(_ inputs: inout GeneratorInputs, seeds: [UInt32]) {
+        inputs.truncationPsi = psi ?? 1
+        inputs.truncationCutoff = cutoff
+        inputs.noiseMode = noise ?? .const
+        inputs.noiseSeeds = seeds
+    }
+
+    /// PNG text for a StyleGAN model's pictures.
+    func text(for generator: Generator) -> [(String, String)] {
+        var chunks: [(String, String)] = []
+        if generator.wSpace != nil {
+            chunks.append(("gansynth:truncation-psi", String(psi ?? 1) + (cutoff.map { " (first \($0) rows)" } ?? "")))
+        }
+        if generator.hasNoise { chunks.append(("gansynth:noise-mode", (noise ?? .const).rawValue)) }
+        return chunks
+    }
+}
+
+func generatorInputs(for requests: [ImageRequest], generator: Generator, truncation: Double?,
+                     style: StyleControls = StyleControls()) -> GeneratorInputs {
     let spec = generator.inputs
     var inputs = GeneratorInputs(count: requests.count, z: [])
     inputs.z.reserveCapacity(requests.count * spec.zDimension)
@@ -82,15 +109,17 @@ func generatorInputs(for requests: [ImageRequest], generator: Generator, truncat
         }
         inputs.categorical += r.categorical ?? drawn.categorical
         inputs.continuous += r.continuous ?? drawn.continuous
+        if let ws = r.ws { inputs.ws += ws }
     }
     inputs.truncation = truncation ?? 1
+    style.apply(&inputs, seeds: requests.map(\.seed))
     return inputs
 }
 
 /// Runs the generator on `requests`: one 8-bit image per request, and the inputs used.
-func render(_ requests: [ImageRequest], generator: Generator, model: ModelOptions,
-            truncation: Double?) throws(CLIError) -> (images: [Image], inputs: GeneratorInputs) {
-    let inputs = generatorInputs(for: requests, generator: generator, truncation: truncation)
+func render(_ requests: [ImageRequest], generator: Generator, model: ModelOptions, truncation: Double?,
+            style: StyleControls = StyleControls()) throws(CLIError) -> (images: [Image], inputs: GeneratorInputs) {
+    let inputs = generatorInputs(for: requests, generator: generator, truncation: truncation, style: style)
     // A batch's floats at a time, turned into tiles before the next: only the tiles of the whole picture stay.
     let step = imagesPerBatch(requested: model.batch, generator: generator)
     var images: [Image] = []
@@ -131,6 +160,14 @@ extension GeneratorInputs {
                                    continuous: Array(continuous[(range.lowerBound * nc)..<(range.upperBound * nc)]))
         if !labelWeights.isEmpty { part.labelWeights = Array(labelWeights[(range.lowerBound * nl)..<(range.upperBound * nl)]) }
         part.truncation = truncation
+        part.truncationPsi = truncationPsi
+        part.truncationCutoff = truncationCutoff
+        part.noiseMode = noiseMode
+        if !noiseSeeds.isEmpty { part.noiseSeeds = Array(noiseSeeds[range]) }
+        if !ws.isEmpty {
+            let per = ws.count / count
+            part.ws = Array(ws[(range.lowerBound * per)..<(range.upperBound * per)])
+        }
         return part
     }
 }

@@ -17,6 +17,9 @@ struct Sample: ParsableCommand {
     @OptionGroup var model: ModelOptions
     @OptionGroup var seeds: SeedOptions
     @OptionGroup var truncationOption: TruncationOption
+    @OptionGroup var style: StyleOptions
+    @Option(parsing: .unconditional, help: ArgumentHelp("StyleGAN: W latents from a .npy file (N x num_ws x w_dim float32, as projector.py's projected_w) instead of seeds: image i is row i.", valueName: "file.npy"))
+    var ws: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Class for conditional models: an index or a name (case-insensitive). Default: drawn from each seed.", valueName: "label"))
     var label: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Class table: 'all' or a comma-separated list of labels, one row each.", valueName: "labels"))
@@ -36,17 +39,35 @@ struct Sample: ParsableCommand {
         } else if perLabel != nil {
             throw ValidationError("--per-label needs --labels")
         }
+        if ws != nil {
+            if seeds.latents != nil || seeds.seeds != nil || seeds.seed != nil || seeds.count != nil {
+                throw ValidationError("give either --ws or seeds (--seed, --n, --seeds, --latents): the file's rows are the images")
+            }
+            if label != nil || labels != nil { throw ValidationError("--ws gives W itself; a label only enters the mapping to W") }
+            if style.psi != nil || truncationOption.truncation != nil {
+                throw ValidationError("--ws is used as given; truncation applies when z is mapped to W")
+            }
+        }
     }
 
     func run() throws {
         let (generator, path) = try model.load()
         let truncation = truncationOption.truncation
         try checkTruncation(truncation, for: generator, latents: seeds.latents != nil)
+        try style.check(for: generator)
         let z = generator.inputs.zDimension
         var requests: [ImageRequest]
         var columns: Int? = nil
         var latentsFile: LatentsFile? = nil
-        if let labels {
+        if let ws {
+            guard let w = generator.wSpace else {
+                throw CLIError.usage("--ws gives StyleGAN W latents; '\(generator.card.name)' has no W space")
+            }
+            let file = try LatentsFile.load(ws, row: [w.count, w.dimension], option: "--ws")
+            guard file.rows <= Limits.images else { throw CLIError.usage("--ws '\(terminalSafe(ws))' has \(file.rows) rows; at most \(Limits.images) images") }
+            requests = (0..<file.rows).map { ImageRequest(seed: UInt32($0), ws: file.row($0)) }
+            latentsFile = file
+        } else if let labels {
             let rows = try resolveLabelList(labels, for: generator)
             let k = perLabel ?? 8
             let seedList = try seeds.source(defaultCount: k, zDimension: z)
@@ -64,11 +85,19 @@ struct Sample: ParsableCommand {
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: columns)
         try checkFormat(output.imageFormat(), for: generator)
 
-        let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation)
+        let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation,
+                                          style: style.controls)
+        let fileText: [(String, String)]
+        if let latentsFile {
+            fileText = ws != nil ? [("gansynth:ws", "\(latentsFile.name) (sha256 \(latentsFile.sha256)): image i's W is row i")]
+                : [("gansynth:latents", latentsFile.describe())]
+        } else {
+            fileText = []
+        }
         try write(compose(images, grid: grid, columns: columns), to: output,
                   text: provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed),
                                    truncation: truncation, extra: conditionsText(inputs, generator: generator)
-                                       + (latentsFile.map { [("gansynth:latents", $0.describe())] } ?? [])))
+                                       + style.controls.text(for: generator) + fileText))
     }
 }
 
