@@ -13,6 +13,7 @@ struct DatasetJob {
     let modelPath: String
     let plan: DatasetPlan
     let truncation: Double?
+    let style: StyleControls
     let parallelism: Parallelism
     let batch: Int
     let quality: Int
@@ -24,7 +25,7 @@ struct DatasetJob {
     func writeDirectory(_ path: String, format: ImageFormat) throws(CLIError) {
         let dir: OutputDirectory
         do { dir = try OutputDirectory(creating: path) } catch { throw .output(error) }
-        try RunRecord(generator: generator, plan: plan, truncation: truncation, format: format, quality: quality)
+        try RunRecord(generator: generator, plan: plan, truncation: truncation, style: style, format: format, quality: quality)
             .claim(dir, overwrite: overwrite)
         let range = plan.range
         let manifest = manifestBase()
@@ -63,7 +64,7 @@ struct DatasetJob {
         // come from one listing of the folder, not a stat per index, so a stop takes time independent of --n.
         var listed = 0
         do {
-            let writer = try ManifestWriter(base: dir.file(manifest), hasCodes: hasCodes)
+            let writer = try ManifestWriter(base: dir.file(manifest), hasCodes: hasCodes, hasStyle: generator.wSpace != nil)
             for i in range.lowerBound..<scanned where finished.contains(i - range.lowerBound) {
                 try writer.append(manifestRow(index: i, file: fileName(i, format)))
                 listed += 1
@@ -142,7 +143,8 @@ struct DatasetJob {
         let spec = generator.inputs
         let seed = plan.seed(at: index)
         var label = plan.chosenLabel(at: index)
-        var row = ManifestRow(file: file, index: index, seed: seed, truncation: truncation, model: generator.card.name,
+        var row = ManifestRow(file: file, index: index, seed: seed, truncation: truncation,
+                              style: generator.wSpace == nil ? nil : style, model: generator.card.name,
                               modelSHA256: generator.fileSHA256)
         if (spec.isConditional && label == nil) || hasCodes {
             let drawn = drawnConditions(seed: seed, labelCount: spec.labels.count,
@@ -219,7 +221,8 @@ struct DatasetJob {
     /// The images of `indices` and the inputs they were made from; nil when a stop signal ended the forward pass
     /// (it is asked between layers, so a stop never waits for a whole batch of a large model).
     private func make(_ indices: [Int]) throws(CLIError) -> (images: [Image], inputs: GeneratorInputs)? {
-        let inputs = generatorInputs(for: indices.map(plan.request(at:)), generator: generator, truncation: truncation)
+        let inputs = generatorInputs(for: indices.map(plan.request(at:)), generator: generator, truncation: truncation,
+                                     style: style)
         let values: [Float]?
         do {
             values = try generator.generate(inputs, parallelism: parallelism, chunkSize: batch, stop: { StopSignals.received != nil })
@@ -236,7 +239,7 @@ struct DatasetJob {
                                   categorical: Array(inputs.categorical[(k * nk)..<((k + 1) * nk)]),
                                   continuous: Array(inputs.continuous[(k * nc)..<((k + 1) * nc)]))
         let extra = [("gansynth:index", "\(index)")] + conditionsText(own, generator: generator)
-            + (plan.seeds.latents.map { [("gansynth:latents", $0.describe())] } ?? [])
+            + (plan.seeds.latents.map { [("gansynth:latents", $0.describe())] } ?? []) + style.text(for: generator)
         let text = provenance(generator: generator, modelPath: modelPath, seeds: [plan.seed(at: index)],
                               truncation: truncation, extra: extra)
             .filter { $0.key != "gansynth:command" && $0.key != "gansynth:model-file" }

@@ -42,6 +42,7 @@ struct Generate: ParsableCommand {
         default: break
         }
         let job = DatasetJob(generator: generator, modelPath: path, plan: plan, truncation: dataset.truncation,
+                             style: dataset.style.controls,
                              parallelism: model.parallelism, batch: imagesPerBatch(requested: model.batch, generator: generator), quality: dataset.quality,
                              overwrite: dataset.overwrite,
                              showProgress: !dataset.quiet && isatty(STDERR_FILENO) != 0)
@@ -55,6 +56,7 @@ struct Generate: ParsableCommand {
 
     private func makePlan(for generator: Generator) throws -> DatasetPlan {
         try checkTruncation(dataset.truncation, for: generator, latents: dataset.seedOptions.latents != nil)
+        try dataset.style.check(for: generator)
         let names = generator.inputs.labels
         var mode = LabelMode.drawn
         if let text = dataset.labels {

@@ -24,6 +24,7 @@ enum DatasetDestination: Equatable {
 struct DatasetOptions: ParsableArguments {
     @OptionGroup var seedOptions: SeedOptions
     @OptionGroup var truncationOption: TruncationOption
+    @OptionGroup var style: StyleOptions
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Conditional models: balanced (image i gets label i mod L), all (every label for every seed) or one label (index or name). Default: drawn from each seed.", valueName: "mode"))
     var labels: String?

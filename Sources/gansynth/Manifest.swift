@@ -11,6 +11,8 @@ struct ManifestRow {
     var label: Int?
     var labelName: String?
     var truncation: Double?
+    /// StyleGAN's psi, cutoff and noise mode; nil for other models (the columns are then left out).
+    var style: StyleControls?
     var model: String
     /// SHA-256 of the model file (lowercase hex).
     var modelSHA256: String
@@ -22,15 +24,17 @@ struct ManifestRow {
 final class ManifestWriter {
     private let csv: StreamedFile
     private let jsonl: StreamedFile
-    private let hasCodes: Bool
+    private let hasCodes: Bool, hasStyle: Bool
 
     /// Writes `<base>.csv` and `<base>.jsonl`.
-    init(base: String, hasCodes: Bool) throws(ImageError) {
+    init(base: String, hasCodes: Bool, hasStyle: Bool = false) throws(ImageError) {
         csv = try StreamedFile(path: base + ".csv")
         jsonl = try StreamedFile(path: base + ".jsonl")
         self.hasCodes = hasCodes
+        self.hasStyle = hasStyle
         var header = ["file", "index", "seed", "label", "label_name", "truncation", "model"]
         if hasCodes { header += ["categorical", "continuous"] }
+        if hasStyle { header += ["truncation_psi", "truncation_cutoff", "noise_mode"] }
         header.append("model_sha256")
         try csv.append(header.joined(separator: ",") + "\n")
     }
@@ -46,6 +50,12 @@ final class ManifestWriter {
             cells += [categorical.map(String.init).joined(separator: ";"), continuous.map { "\($0)" }.joined(separator: ";")]
             fields += [("categorical", "[" + categorical.map(String.init).joined(separator: ",") + "]"),
                        ("continuous", "[" + continuous.map { "\($0)" }.joined(separator: ",") + "]")]
+        }
+        if hasStyle {
+            let style = row.style ?? StyleControls()
+            let psi = "\(style.psi ?? 1)", cutoff = style.cutoff.map(String.init), noise = (style.noise ?? .const).rawValue
+            cells += [psi, cutoff ?? "", noise]
+            fields += [("truncation_psi", psi), ("truncation_cutoff", cutoff ?? "null"), ("noise_mode", jsonString(noise))]
         }
         cells.append(row.modelSHA256)
         fields.append(("model_sha256", jsonString(row.modelSHA256)))

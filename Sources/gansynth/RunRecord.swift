@@ -15,13 +15,13 @@ import Darwin
 
 struct RunRecord: Equatable {
     /// (key, JSON value), in file order.
-    let fields: [(key: String, value: String)]
+    private(set) var fields: [(key: String, value: String)]
 
     static func == (a: RunRecord, b: RunRecord) -> Bool { a.fields.elementsEqual(b.fields) { $0 == $1 } }
 
     static let fileName = "run.json"
 
-    init(generator: Generator, plan: DatasetPlan, truncation: Double?, format: ImageFormat, quality: Int) {
+    init(generator: Generator, plan: DatasetPlan, truncation: Double?, style: StyleControls, format: ImageFormat, quality: Int) {
         let seeds: String
         switch plan.seeds {
         case .range(let first, _): seeds = "range from \(first)"
@@ -44,6 +44,12 @@ struct RunRecord: Equatable {
             ("format", jsonString(format.fileExtension)),
             ("jpeg_quality", format == .jpeg ? "\(quality)" : "null"),
         ]
+        // StyleGAN's controls, for the models that have them (other models' records stay as they were).
+        if generator.wSpace != nil {
+            fields.append(("truncation_psi", "\(style.psi ?? 1)"))
+            fields.append(("truncation_cutoff", style.cutoff.map(String.init) ?? "null"))
+        }
+        if generator.hasNoise { fields.append(("noise_mode", jsonString((style.noise ?? .const).rawValue))) }
     }
 
     private init(fields: [(key: String, value: String)]) { self.fields = fields }
