@@ -86,7 +86,9 @@ private func prefixSuggestion(for message: String) -> String? {
     let options = Set(help.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "-") })
         .filter { $0.hasPrefix("--") && $0.count > 2 }.map(String.init))
     let matches = options.filter { $0.hasPrefix(typed) }
-    return matches.count == 1 ? matches.first : nil
+    // --trunc: --truncation, the option the longer ones (--truncation-psi, --truncation-cutoff) extend.
+    if let shortest = matches.min(by: { $0.count < $1.count }), matches.allSatisfy({ $0.hasPrefix(shortest) }) { return shortest }
+    return nil
 }
 
 /// Exits 0 once everything printed has reached stdout; text that could not be written (a full disk, /dev/full)

@@ -71,6 +71,9 @@ struct LatentsFile {
         let shapeText = compact[shapeKey.upperBound..<shapeEnd]
         let dims = shapeText.split(separator: ",").map { Int($0) }
         let wanted = row.map(String.init).joined(separator: ", ")
+        if row.count == 1, dims.count == 2 || dims.count == 1, let width = dims.last!, width != dimension {
+            throw refuse("has rows of \(width) values; the model's z has \(dimension)")
+        }
         guard dims.allSatisfy({ $0 != nil }), dims.count == row.count || dims.count == row.count + 1,
               Array(dims.suffix(row.count).map { $0! }) == row else {
             throw refuse("has shape (\(shapeText)); expected (N, \(wanted)) or (\(wanted)\(row.count == 1 ? "," : ""))")
