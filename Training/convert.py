@@ -56,7 +56,12 @@ def main(argv=None) -> int:
         converter = CONVERTERS[args.kind](args.source)
         nodes = converter.nodes()
         meta = converter.metadata()
-        labels = class_names(args.labels, meta.pop("num_classes")) if "num_classes" in meta else None
+        labels = None
+        if "num_classes" in meta:
+            count = meta.pop("num_classes")
+            # A dataset's class indices carry no names (StyleGAN2's c): "class 0" … unless --labels names them.
+            labels = (class_names(args.labels, count) if args.labels or not getattr(converter, "numbered_classes", False)
+                      else [f"class {i}" for i in range(count)])
         name = args.name or os.path.basename(args.out).removesuffix(".gguf")
         tmp = os.path.join(os.path.dirname(os.path.abspath(args.out)), f".{os.path.basename(args.out)}.convert.tmp")
         write_generator(tmp, nodes, name=name, labels=labels, weight_type=args.weight_type,

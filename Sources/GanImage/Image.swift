@@ -101,3 +101,27 @@ public func upscaleNearest(_ image: Image, factor: Int) -> Image {
     }
     return Image(width: outW, height: outH, channels: ch, pixels: out)
 }
+
+/// Area (box) reduction: each `factor` x `factor` block becomes its mean, rounded to nearest. The sides must be
+/// multiples of `factor`.
+public func downscaleArea(_ image: Image, factor: Int) -> Image {
+    precondition(factor >= 1 && image.width % factor == 0 && image.height % factor == 0,
+                 "downscaleArea: \(image.width)x\(image.height) is not a multiple of \(factor)")
+    if factor == 1 { return image }
+    let ch = image.channels, outW = image.width / factor, outH = image.height / factor
+    let area = factor * factor
+    var out = [UInt8](repeating: 0, count: outW * outH * ch)
+    for y in 0..<outH {
+        for x in 0..<outW {
+            for c in 0..<ch {
+                var sum = 0
+                for dy in 0..<factor {
+                    let row = ((y * factor + dy) * image.width + x * factor) * ch + c
+                    for dx in 0..<factor { sum += Int(image.pixels[row + dx * ch]) }
+                }
+                out[(y * outW + x) * ch + c] = UInt8((sum + area / 2) / area)
+            }
+        }
+    }
+    return Image(width: outW, height: outH, channels: ch, pixels: out)
+}

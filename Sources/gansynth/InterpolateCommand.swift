@@ -175,6 +175,7 @@ struct Interpolate: ParsableCommand {
             try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: steps)
             try checkFormat(encoding.imageFormat(for: output!), for: generator)
         } else {
+            try checkPictureSize(count: 1, generator: generator, grid: grid)
             try checkFormat(formatForFrames(), for: generator)
         }
         let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation,
@@ -188,7 +189,8 @@ struct Interpolate: ParsableCommand {
             let ext = try formatForFrames().fileExtension
             let digits = frameDigits(count: images.count)
             for (i, image) in images.enumerated() {
-                let scaled = grid.scale > 1 ? upscaleNearest(image, factor: grid.scale) : image
+                let scaled = grid.scale.up > 1 ? upscaleNearest(image, factor: grid.scale.up)
+                    : downscaleArea(image, factor: grid.scale.down)
                 try write(scaled, to: "\(dir)/frame_\(String(i).leftPadded(digits)).\(ext)", encoding: encoding, text: text)
             }
             try removeStaleFrames(in: dir, keeping: images.count, digits: digits, fileExtension: ext)

@@ -204,6 +204,31 @@ func parsePsi(_ text: String) throws -> Double {
     return psi
 }
 
+/// --scale: an enlargement k (nearest neighbour, of the whole picture) or a reduction 1/k (area, of each image).
+struct PictureScale: Equatable {
+    var up = 1, down = 1
+
+    static func parse(_ text: String) throws -> PictureScale {
+        if let k = Int(text) {
+            guard (1...32).contains(k) else { throw ValidationError("must be 1 to 32, or a fraction 1/k") }
+            return PictureScale(up: k)
+        }
+        var k: Int?
+        if text.hasPrefix("1/") { k = Int(text.dropFirst(2)) }
+        else if let f = Double(text), f > 0, f < 1 {
+            let inverse = (1 / f).rounded()
+            if abs(inverse * f - 1) < 1e-9 { k = Int(inverse) }
+        }
+        guard let k, (2...64).contains(k) else {
+            throw ValidationError("'\(text)' is not a scale: use 1 to 32, or 1/k for k 2 to 64 (1/2, 0.25, …)")
+        }
+        return PictureScale(up: 1, down: k)
+    }
+
+    /// A side of `pixels` after the scale.
+    func apply(_ pixels: Int) -> Int { pixels * up / down }
+}
+
 struct GridOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Images per grid row, 1-65536. Default: ceil(sqrt(n)) for a plain sample; one row per path, code value or class where the picture has rows of its own.", valueName: "k"))
     var nrow: Int?
@@ -214,15 +239,14 @@ struct GridOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Gray level of the padding, 0-255.", valueName: "v"))
     var padValue: Int = 0
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Nearest-neighbour upscaling of the whole picture, 1-32.", valueName: "k"))
-    var scale: Int = 1
+    @Option(parsing: .unconditional, help: ArgumentHelp("Nearest-neighbour upscaling of the whole picture, 1-32, or a fraction 1/k (0.5, 1/4, 0.125: k 2-64) that shrinks each image by area averaging (k must divide its size).", valueName: "k"), transform: PictureScale.parse)
+    var scale: PictureScale = PictureScale(up: 1)
 
     func validate() throws {
         guard CommandLineCheck.validating else { return }
         if let k = nrow, !(1...Limits.images).contains(k) { throw ValidationError("--nrow must be 1 to \(Limits.images), got \(k)") }
         guard (0...64).contains(padding) else { throw ValidationError("--padding must be 0 to 64, got \(padding)") }
         guard (0...255).contains(padValue) else { throw ValidationError("--pad-value must be 0 to 255, got \(padValue)") }
-        guard (1...32).contains(scale) else { throw ValidationError("--scale must be 1 to 32, got \(scale)") }
     }
 }
 

@@ -188,12 +188,13 @@ func tiles(_ values: [Float], generator: Generator) -> [Image] {
 /// Grid (or the single image for n = 1), upscaled. `columns`: the layout's own row length (a path, a sweep, a
 /// class), used unless --nrow reflows the cells.
 func compose(_ images: [Image], grid: GridOptions, columns naturalColumns: Int? = nil) -> Image {
+    let images = grid.scale.down > 1 ? images.map { downscaleArea($0, factor: grid.scale.down) } : images
     var picture = images[0]
     if images.count > 1 {
         let columns = grid.columns(count: images.count, natural: naturalColumns)
         picture = makeGrid(images, columns: min(columns, images.count), padding: grid.padding, padValue: UInt8(grid.padValue))
     }
-    return grid.scale > 1 ? upscaleNearest(picture, factor: grid.scale) : picture
+    return grid.scale.up > 1 ? upscaleNearest(picture, factor: grid.scale.up) : picture
 }
 
 /// PGM holds gray only: an RGB model is refused before any work, not by the encoder after it (status 64 everywhere).
@@ -206,11 +207,16 @@ func checkFormat(_ format: ImageFormat, for generator: Generator) throws(CLIErro
 /// Checks the final picture's size before any pixel is computed.
 func checkPictureSize(count: Int, generator: Generator, grid: GridOptions, columns naturalColumns: Int? = nil) throws(CLIError) {
     let o = generator.output
+    let k = grid.scale.down
+    guard o.width % k == 0, o.height % k == 0 else {
+        throw .usage("--scale 1/\(k) needs image sides that are multiples of \(k); '\(generator.card.name)' makes \(o.width)x\(o.height)")
+    }
+    let (tileWidth, tileHeight) = (o.width / k, o.height / k)
     let columns = count == 1 ? 1 : min(grid.columns(count: count, natural: naturalColumns), count)
     let rows = (count + columns - 1) / columns
     let pad = count == 1 ? 0 : grid.padding
-    let width = (columns * (o.width + pad) + pad) * grid.scale
-    let height = (rows * (o.height + pad) + pad) * grid.scale
+    let width = (columns * (tileWidth + pad) + pad) * grid.scale.up
+    let height = (rows * (tileHeight + pad) + pad) * grid.scale.up
     guard width * height <= Limits.outputPixels, width <= 65535, height <= 65535 else {
         throw .usage("the picture would be \(width)x\(height) pixels, over the limit (65535 per side, \(Limits.outputPixels) in all); use fewer images or a smaller --scale")
     }

@@ -102,6 +102,22 @@ private func officialLevel(_ v: Float) -> Int { Int(min(max(v * 127.5 + 128, 0),
         #expect(one != (try png(["sample"] + StyleGANWorkflow.model + ["--seeds", "4-7", "--padding", "0"])))
     }
 
+    /// --scale 1/k shrinks each image by area averaging before the grid is laid out.
+    @Test func aFractionalScaleAveragesAreas() throws {
+        let full = try png(["sample"] + StyleGANWorkflow.model + ["--seeds", "5"])
+        let half = try png(["sample"] + StyleGANWorkflow.model + ["--seeds", "5", "--scale", "1/2"])
+        #expect(half.width == 16 && half.height == 16)
+        #expect(try png(["sample"] + StyleGANWorkflow.model + ["--seeds", "5", "--scale", "0.5"]) == half)
+        for (x, y, c) in [(0, 0, 0), (7, 3, 1), (15, 15, 2)] {
+            let sum = [(0, 0), (1, 0), (0, 1), (1, 1)].reduce(0) { $0 + Int(full.pixels[((2 * y + $1.1) * 32 + 2 * x + $1.0) * 3 + c]) }
+            #expect(Int(half.pixels[(y * 16 + x) * 3 + c]) == (sum + 2) / 4)
+        }
+        let grid = try png(["sample"] + StyleGANWorkflow.model + ["--n", "4", "--scale", "1/4", "--padding", "1"])
+        #expect(grid.width == 2 * 9 + 1)
+        let r = try gansynth(["sample", "--model", "mnist-dcgan", "--scale", "1/3", "x.png"])
+        #expect(r.status == 64 && r.stderr.contains("multiples of 3"), "\(r.stderr)")
+    }
+
     @Test func theManifestNamesPsiAndNoise() throws {
         let dir = try temporaryDirectory()
         let r = try gansynth(["generate"] + StyleGANWorkflow.model + ["--n", "3", "--truncation-psi", "0.7", "--noise-mode", "none",

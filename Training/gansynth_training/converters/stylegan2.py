@@ -130,6 +130,7 @@ def _upsample_pads(filter_size: int, up: int):
 class StyleGAN2:
     kind = "stylegan2"
     summary = "StyleGAN2, an NVlabs stylegan2-ada-pytorch network pickle (the dict with G_ema), read without running it"
+    numbered_classes = True  # a conditional network's classes are "class 0" … unless --labels names them
 
     def __init__(self, source: str):
         data = load_network_pickle(source)
