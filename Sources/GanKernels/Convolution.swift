@@ -23,9 +23,20 @@ public struct ConvGeometry: Equatable, Sendable {
 
 // MARK: - conv2d
 
-/// Floats of scratch `conv2d` needs: the im2col matrix.
+/// At most this many floats of im2col at a time (32 MiB): a large map (StyleGAN's 1024², 32 channels: 302 M floats)
+/// is convolved in bands of output rows, each its own im2col and GEMM. The GEMM computes each column by the same
+/// instructions wherever it lies, so the bands change no bit.
+let im2colBudget = 1 << 23
+
+/// Output rows (of Wo pixels, over the batch) per im2col band.
+func conv2dBandRows(_ g: ConvGeometry) -> Int {
+    let perRow = g.inChannels * g.kernel * g.kernel * g.convOutWidth
+    return max(1, min(g.batch * g.convOutHeight, im2colBudget / max(1, perRow)))
+}
+
+/// Floats of scratch `conv2d` needs: the im2col matrix of one band.
 public func conv2dScratchCount(_ g: ConvGeometry) -> Int {
-    g.inChannels * g.kernel * g.kernel * g.batch * g.convOutHeight * g.convOutWidth
+    g.inChannels * g.kernel * g.kernel * conv2dBandRows(g) * g.convOutWidth
 }
 
 /// x (Cin, B, H, W) · weight (Cout, Cin·k·k, packed) + bias (Cout) → y (Cout, B, Ho, Wo); scratch per conv2dScratchCount.
@@ -35,60 +46,72 @@ public func conv2d(_ g: ConvGeometry, x: UnsafePointer<Float>, weight: PackedMat
                    activation: Activation, y: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                    upsample f: Int = 1, parallelism: Parallelism) {
     precondition(f == 1 || (g.stride == 1 && g.inHeight % f == 0 && g.inWidth % f == 0), "conv2d: upsampling needs stride 1")
+    let ho = g.convOutHeight, wo = g.convOutWidth
+    let columns = g.batch * ho * wo, outputRows = g.batch * ho
+    let band = conv2dBandRows(g)
+    for first in stride(from: 0, to: outputRows, by: band) {
+        let rows = first..<min(first + band, outputRows)
+        let width = rows.count * wo
+        im2col(g, x: x, outputRows: rows, cols: scratch, upsample: f, parallelism: parallelism)
+        gemm(weight, n: width, b: scratch, ldb: width, c: y + first * wo, ldc: columns, bias: bias, activation: activation,
+             parallelism: parallelism)
+    }
+}
+
+/// Rows (ci, ky, kx) of the im2col matrix for output rows `outputRows` (index b·Ho + oy): for each of their output
+/// pixels, the input pixel that tap reads (0 in the padding); cols is (Cin·k·k, outputRows.count·Wo).
+private func im2col(_ g: ConvGeometry, x: UnsafePointer<Float>, outputRows: Range<Int>, cols: UnsafeMutablePointer<Float>,
+                    upsample f: Int, parallelism: Parallelism) {
     let k = g.kernel, ho = g.convOutHeight, wo = g.convOutWidth
     let (sh, sw) = (g.inHeight / f, g.inWidth / f)  // the stored input's size
-    let columns = g.batch * ho * wo
-    let io = UncheckedSendable((x, scratch))
-    // Row (ci, ky, kx) of cols holds, for every output pixel, the input pixel that tap reads (0 in the padding).
+    let width = outputRows.count * wo
+    let io = UncheckedSendable((x, cols))
     parallelism.forEachSlice(of: g.inChannels * k * k) { rows in
         let (x, cols) = io.value
         for row in rows {
             let ci = row / (k * k), ky = row / k % k, kx = row % k
-            var out = cols + row * columns
-            for b in 0..<g.batch {
+            var out = cols + row * width
+            for r in outputRows {
+                let b = r / ho, oy = r % ho
                 let plane = x + (ci * g.batch + b) * sh * sw
-                for oy in 0..<ho {
-                    let iy = oy * g.stride - g.padding + ky
-                    if iy < 0 || iy >= g.inHeight {
-                        out.update(repeating: 0, count: wo)
-                    } else if f > 1 {
-                        let first = min(wo, max(0, g.padding - kx)), end = max(first, min(wo, g.inWidth + g.padding - kx))
-                        let source = plane + (iy / f) * sw
-                        out.update(repeating: 0, count: first)
-                        // Input ix = ox − p + kx reads source[ix / f]; for f = 2, 8 values become 16 in registers.
-                        var ox = first, ix = first - g.padding + kx
-                        if f == 2 {
-                            if ix % 2 == 1, ox < end { out[ox] = source[ix / 2]; ox += 1; ix += 1 }
-                            while ox + 16 <= end {
-                                let v = UnsafeRawPointer(source + ix / 2).loadUnaligned(as: SIMD8<Float>.self)
-                                let lo = SIMD8(v[0], v[0], v[1], v[1], v[2], v[2], v[3], v[3])
-                                let hi = SIMD8(v[4], v[4], v[5], v[5], v[6], v[6], v[7], v[7])
-                                UnsafeMutableRawPointer(out + ox).storeBytes(of: lo, as: SIMD8<Float>.self)
-                                UnsafeMutableRawPointer(out + ox + 8).storeBytes(of: hi, as: SIMD8<Float>.self)
-                                ox += 16; ix += 16
-                            }
-                        }
-                        while ox < end { out[ox] = source[ix / f]; ox += 1; ix += 1 }
-                        (out + end).update(repeating: 0, count: wo - end)
-                    } else if g.stride == 1 {
-                        // ix = ox − p + kx: one run of the input row, zeros where it falls in the padding.
-                        let first = min(wo, max(0, g.padding - kx)), end = max(first, min(wo, g.inWidth + g.padding - kx))
-                        out.update(repeating: 0, count: first)
-                        (out + first).update(from: plane + iy * g.inWidth + first - g.padding + kx, count: end - first)
-                        (out + end).update(repeating: 0, count: wo - end)
-                    } else {
-                        for ox in 0..<wo {
-                            let ix = ox * g.stride - g.padding + kx
-                            out[ox] = ix >= 0 && ix < g.inWidth ? plane[iy * g.inWidth + ix] : 0
+                let iy = oy * g.stride - g.padding + ky
+                if iy < 0 || iy >= g.inHeight {
+                    out.update(repeating: 0, count: wo)
+                } else if f > 1 {
+                    let first = min(wo, max(0, g.padding - kx)), end = max(first, min(wo, g.inWidth + g.padding - kx))
+                    let source = plane + (iy / f) * sw
+                    out.update(repeating: 0, count: first)
+                    // Input ix = ox − p + kx reads source[ix / f]; for f = 2, 8 values become 16 in registers.
+                    var ox = first, ix = first - g.padding + kx
+                    if f == 2 {
+                        if ix % 2 == 1, ox < end { out[ox] = source[ix / 2]; ox += 1; ix += 1 }
+                        while ox + 16 <= end {
+                            let v = UnsafeRawPointer(source + ix / 2).loadUnaligned(as: SIMD8<Float>.self)
+                            let lo = SIMD8(v[0], v[0], v[1], v[1], v[2], v[2], v[3], v[3])
+                            let hi = SIMD8(v[4], v[4], v[5], v[5], v[6], v[6], v[7], v[7])
+                            UnsafeMutableRawPointer(out + ox).storeBytes(of: lo, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(out + ox + 8).storeBytes(of: hi, as: SIMD8<Float>.self)
+                            ox += 16; ix += 16
                         }
                     }
-                    out += wo
+                    while ox < end { out[ox] = source[ix / f]; ox += 1; ix += 1 }
+                    (out + end).update(repeating: 0, count: wo - end)
+                } else if g.stride == 1 {
+                    // ix = ox − p + kx: one run of the input row, zeros where it falls in the padding.
+                    let first = min(wo, max(0, g.padding - kx)), end = max(first, min(wo, g.inWidth + g.padding - kx))
+                    out.update(repeating: 0, count: first)
+                    (out + first).update(from: plane + iy * g.inWidth + first - g.padding + kx, count: end - first)
+                    (out + end).update(repeating: 0, count: wo - end)
+                } else {
+                    for ox in 0..<wo {
+                        let ix = ox * g.stride - g.padding + kx
+                        out[ox] = ix >= 0 && ix < g.inWidth ? plane[iy * g.inWidth + ix] : 0
+                    }
                 }
+                out += wo
             }
         }
     }
-    gemm(weight, n: columns, b: scratch, ldb: columns, c: y, ldc: columns, bias: bias, activation: activation,
-         parallelism: parallelism)
 }
 
 /// Direct definition of PyTorch's Conv2d, for tests.

@@ -2,11 +2,13 @@
 
 import GanKernels
 
-/// Per-chunk buffers: one output per step target plus one scratch area. Kept by the generator between calls
-/// (fresh large allocations come back as new zeroed pages, whose faults cost as much as a batch-1 forward pass);
-/// only one call uses a workspace at a time.
+/// Per-chunk buffers: an output per step target plus one scratch area. A step's output takes a block that no later
+/// step reads any more (`BufferPlan`), so the activations held at once are about the largest few, not all of
+/// them. Kept by the generator between calls (fresh large allocations come back as new zeroed pages, whose faults
+/// cost as much as a batch-1 forward pass); only one call uses a workspace at a time.
 final class Workspace: @unchecked Sendable {
     private(set) var buffers: [Int: UnsafeMutablePointer<Float>] = [:]
+    private var blocks: [UnsafeMutablePointer<Float>] = []
     /// Per node, during a pass: the buffer a reshape that moves nothing made its output a view of, else nil.
     var views: [UnsafeMutablePointer<Float>?]
     let scratch: UnsafeMutablePointer<Float>
@@ -16,15 +18,15 @@ final class Workspace: @unchecked Sendable {
     init(graph: Graph, steps: [Step], batch: Int) {
         self.batch = batch
         views = [UnsafeMutablePointer<Float>?](repeating: nil, count: graph.nodes.count)
-        for step in steps {
-            buffers[step.target] = .allocate(capacity: graph.nodes[step.target].elementCount * batch)
-        }
+        let plan = BufferPlan(graph: graph, steps: steps)
+        blocks = plan.blockSizes.map { .allocate(capacity: $0 * batch) }
+        for (target, block) in plan.blockOfTarget { buffers[target] = blocks[block] }
         scratch = .allocate(capacity: Workspace.scratchCount(graph: graph, steps: steps, batch: batch))
     }
 
-    /// Floats a chunk of `batch` images needs: every step's output plus the largest scratch area.
+    /// Floats a chunk of `batch` images needs: the output blocks plus the largest scratch area.
     static func floatCount(graph: Graph, steps: [Step], batch: Int) -> Int {
-        steps.reduce(0) { $0 + graph.nodes[$1.target].elementCount * batch } + scratchCount(graph: graph, steps: steps, batch: batch)
+        BufferPlan(graph: graph, steps: steps).blockSizes.reduce(0, +) * batch + scratchCount(graph: graph, steps: steps, batch: batch)
     }
 
     private static func scratchCount(graph: Graph, steps: [Step], batch: Int) -> Int {
@@ -32,8 +34,48 @@ final class Workspace: @unchecked Sendable {
     }
 
     deinit {
-        for b in buffers.values { b.deallocate() }
+        for b in blocks { b.deallocate() }
         scratch.deallocate()
+    }
+}
+
+/// Which block each step writes, per image: a step's output takes the smallest free block that holds it (or a new
+/// one), and a block is free again after the last step that reads it. A step that may view its input (a reshape,
+/// a channel slice) keeps the input's block alive while its own output is read; the last step's output lives to
+/// the end (it is the result). Blocks are never shared by a step's inputs and output.
+struct BufferPlan {
+    /// Floats per image of each block.
+    var blockSizes: [Int] = []
+    var blockOfTarget: [Int: Int] = [:]
+
+    init(graph: Graph, steps: [Step]) {
+        // The targets whose blocks a node's values may live in: its own, and through views its inputs'.
+        var roots: [Int: [Int]] = [:]
+        var lastUse: [Int: Int] = [:]
+        for (s, step) in steps.enumerated() {
+            var own = [step.target]
+            if step.kernel.mayViewInput, let first = step.inputs.first { own += roots[first] ?? [] }
+            roots[step.target] = own
+            for input in step.inputs { for r in roots[input] ?? [] { lastUse[r] = max(lastUse[r] ?? s, s) } }
+            lastUse[step.target] = max(lastUse[step.target] ?? s, s)
+        }
+        if let last = steps.last { for r in roots[last.target] ?? [] { lastUse[r] = steps.count } }
+        var free: [Int] = []  // block indices
+        var releaseAt: [Int: [Int]] = [:]  // step → blocks free after it
+        for (s, step) in steps.enumerated() {
+            let size = graph.nodes[step.target].elementCount
+            let fit = free.indices.filter { blockSizes[free[$0]] >= size }.min { blockSizes[free[$0]] < blockSizes[free[$1]] }
+            let block: Int
+            if let fit {
+                block = free.remove(at: fit)
+            } else {
+                block = blockSizes.count
+                blockSizes.append(size)
+            }
+            blockOfTarget[step.target] = block
+            releaseAt[lastUse[step.target]!, default: []].append(block)
+            free += releaseAt[s] ?? []
+        }
     }
 }
 

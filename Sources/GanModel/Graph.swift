@@ -37,8 +37,13 @@ public struct Graph: Sendable {
     }
 }
 
-/// Per-image activation limit: keeps a crafted file from asking for huge buffers.
-public let maximumActivationElements = 1 << 24
+/// Per-image limit on one node's values: a 1024×1024 StyleGAN layer holds 32 channels (2^25 values) and its
+/// transposed convolution 1025×1025, so 2^26 (256 MiB of f32) leaves room for 64 channels at 1024 px, while a
+/// crafted file cannot ask for more than that per node (Models/FORMAT.md, "Limits").
+public let maximumActivationElements = 1 << 26
+
+/// Per-attribute limit on a feature count or a reshape dimension.
+public let maximumDimension = 1 << 24
 
 extension Graph {
     init(_ m: Metadata, inputs spec: InputSpec) throws(ModelError) {

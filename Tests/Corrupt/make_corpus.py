@@ -760,7 +760,7 @@ def _():
 
 
 @case("upsample-activation-2e24", "four upsample_nearest x8 nodes: node 6 makes 3x8192x8192 values per image",
-      "graph node 6 makes 201326592 values per image, more than the limit of 16777216")
+      "graph node 6 makes 201326592 values per image, more than the limit of 67108864")
 def _():
     m = base().set("gansynth.graph.node_count", v_u32(8))
     m.set("gansynth.node.3.op", None)

@@ -30,5 +30,6 @@ struct ChannelSlice: GraphOp {
         /// Values per channel per image (S).
         let perImage: Int
         func run(_ r: inout StepRun) { r.view = r.x + start * r.n * perImage }
+        var mayViewInput: Bool { true }
     }
 }

@@ -173,10 +173,14 @@ protocol StepKernel: Sendable {
     /// Scratch floats a chunk of `batch` images needs.
     func scratchCount(batch: Int) -> Int
     func run(_ r: inout StepRun)
+    /// Whether `run` may leave its output as a view of its first input (`StepRun.view`): that input's buffer then
+    /// lives as long as this step's output.
+    var mayViewInput: Bool { get }
 }
 
 extension StepKernel {
     func scratchCount(batch: Int) -> Int { 1 }
+    var mayViewInput: Bool { false }
 }
 
 /// One step's view of a chunk: its input and output buffers, the generator's inputs for the chunk, scratch and

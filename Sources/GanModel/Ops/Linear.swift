@@ -9,8 +9,8 @@ struct Linear: GraphOp {
     let inFeatures: Int, outFeatures: Int
 
     init(_ a: NodeAttributes) throws(ModelError) {
-        inFeatures = try a.int("in_features", in: 1...maximumActivationElements)
-        outFeatures = try a.int("out_features", in: 1...maximumActivationElements)
+        inFeatures = try a.int("in_features", in: 1...maximumDimension)
+        outFeatures = try a.int("out_features", in: 1...maximumDimension)
     }
 
     var summary: String { "linear \(inFeatures) -> \(outFeatures)" }

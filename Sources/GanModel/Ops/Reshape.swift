@@ -8,7 +8,7 @@ struct Reshape: GraphOp {
     let shape: [Int]
 
     init(_ a: NodeAttributes) throws(ModelError) {
-        shape = try a.ints("shape", count: 1...3, each: 1...maximumActivationElements)
+        shape = try a.ints("shape", count: 1...3, each: 1...maximumDimension)
     }
 
     var summary: String { "reshape \(shape.map(String.init).joined(separator: "x"))" }
@@ -35,6 +35,7 @@ struct Reshape: GraphOp {
 
     struct Kernel: StepKernel {
         let from: [Int], to: [Int]
+        var mayViewInput: Bool { true }
         func run(_ r: inout StepRun) {
             let (c1, s1) = channelsAndSpatial(from), (c2, s2) = channelsAndSpatial(to)
             // One image, or the same spatial size: (C, n, S) is already the new layout, so the output is a view of
