@@ -3,6 +3,8 @@
 // in that order and each step rounded to f32 as the reference's bias_act computes it. `bias` is optional, a
 // negative_slope of 1 is the linear activation, and a clamp below 0 (the default, −1) means no clamp.
 
+import GanKernels
+
 struct BiasAct: GraphOp {
     static let name = "bias_act"
     static let inputCount = 1...1
@@ -36,14 +38,29 @@ struct BiasAct: GraphOp {
 
         func run(_ r: inout StepRun) {
             let run = r.n * spatial, x = r.x, y = r.output
+            let slope = slope, gain = gain, clamp = clamp
+            // Sixteen lanes at a time, the ragged end through a zero-padded vector: the same operations on every value.
+            @inline(__always) func apply(_ v: Vector, _ b: Float) -> Vector {
+                var v = bias == nil ? v : v + b
+                v = v.replacing(with: v * slope, where: v .< 0)
+                if gain != 1 { v *= gain }
+                if clamp >= 0 { v = v.clamped(lowerBound: Vector(repeating: -clamp), upperBound: Vector(repeating: clamp)) }
+                return v
+            }
             for c in 0..<channels {
-                let b = bias?[c] ?? 0, xc = x + c * run, yc = y + c * run
-                for i in 0..<run {
-                    var v = bias == nil ? xc[i] : xc[i] + b
-                    if v < 0 { v *= slope }
-                    if gain != 1 { v *= gain }
-                    if clamp >= 0 { v = min(max(v, -clamp), clamp) }
-                    yc[i] = v
+                let b = bias?[c] ?? 0
+                let src = UnsafeRawPointer(x + c * run), dst = UnsafeMutableRawPointer(y + c * run)
+                var i = 0
+                while i + 16 <= run {
+                    dst.storeBytes(of: apply(src.loadUnaligned(fromByteOffset: i * 4, as: Vector.self), b), toByteOffset: i * 4,
+                                   as: Vector.self)
+                    i += 16
+                }
+                if i < run {
+                    var v = Vector()
+                    for j in i..<run { v[j - i] = x[c * run + j] }
+                    let out = apply(v, b)
+                    for j in i..<run { y[c * run + j] = out[j - i] }
                 }
             }
         }
