@@ -85,3 +85,32 @@ public func applyAffineActivation(_ data: UnsafeMutablePointer<Float>, count: In
         for j in i..<count { data[j] = r[j - i] }
     }
 }
+
+/// StyleGAN's bias_act on `count` floats: y = clamp(lrelu(x + bias) · gain, ±clamp), each step rounded to f32;
+/// `slope` 1 is linear, `gain` 1 and `clamp` < 0 skip those steps. Sixteen at a time, the ragged end through a
+/// zero-padded vector: the same operations on every value.
+public func biasActivate(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, bias: Float,
+                         slope: Float, gain: Float, clamp: Float) {
+    let b = Vector(repeating: bias), s = Vector(repeating: slope), g = Vector(repeating: gain)
+    let low = Vector(repeating: -clamp), high = Vector(repeating: clamp)
+    let useGain = gain != 1, useClamp = clamp >= 0
+    @inline(__always) func apply(_ x: Vector) -> Vector {
+        var v = x + b
+        v = v.replacing(with: v * s, where: v .< 0)
+        if useGain { v = v * g }
+        if useClamp { v = v.replacing(with: low, where: v .< low).replacing(with: high, where: v .> high) }
+        return v
+    }
+    let src = UnsafeRawPointer(x), dst = UnsafeMutableRawPointer(y)
+    var i = 0
+    while i + 16 <= count {
+        dst.storeBytes(of: apply(src.loadUnaligned(fromByteOffset: i * 4, as: Vector.self)), toByteOffset: i * 4, as: Vector.self)
+        i += 16
+    }
+    if i < count {
+        var v = Vector()
+        for j in i..<count { v[j - i] = x[j] }
+        let r = apply(v)
+        for j in i..<count { y[j] = r[j - i] }
+    }
+}

@@ -1,6 +1,6 @@
 // bias_act: StyleGAN's bias + activation with gain and clamp, per channel c:
 //   y = clamp(act(x + b[c]) · gain, −clamp, clamp),  act(v) = v if v ≥ 0 else negative_slope · v,
-// in that order and each step rounded to f32 as the reference's bias_act computes it. `bias` is optional, a
+// in that order and each step rounded to f32 as the reference's bias_act computes it (x + 0 for no bias). `bias` is optional, a
 // negative_slope of 1 is the linear activation, and a clamp below 0 (the default, −1) means no clamp.
 
 import GanKernels
@@ -38,30 +38,9 @@ struct BiasAct: GraphOp {
 
         func run(_ r: inout StepRun) {
             let run = r.n * spatial, x = r.x, y = r.output
-            let slope = slope, gain = gain, clamp = clamp
-            // Sixteen lanes at a time, the ragged end through a zero-padded vector: the same operations on every value.
-            @inline(__always) func apply(_ v: Vector, _ b: Float) -> Vector {
-                var v = bias == nil ? v : v + b
-                v = v.replacing(with: v * slope, where: v .< 0)
-                if gain != 1 { v *= gain }
-                if clamp >= 0 { v = v.clamped(lowerBound: Vector(repeating: -clamp), upperBound: Vector(repeating: clamp)) }
-                return v
-            }
+            // x + 0 is x: a missing bias adds 0.
             for c in 0..<channels {
-                let b = bias?[c] ?? 0
-                let src = UnsafeRawPointer(x + c * run), dst = UnsafeMutableRawPointer(y + c * run)
-                var i = 0
-                while i + 16 <= run {
-                    dst.storeBytes(of: apply(src.loadUnaligned(fromByteOffset: i * 4, as: Vector.self), b), toByteOffset: i * 4,
-                                   as: Vector.self)
-                    i += 16
-                }
-                if i < run {
-                    var v = Vector()
-                    for j in i..<run { v[j - i] = x[c * run + j] }
-                    let out = apply(v, b)
-                    for j in i..<run { y[c * run + j] = out[j - i] }
-                }
+                biasActivate(x + c * run, y + c * run, count: run, bias: bias?[c] ?? 0, slope: slope, gain: gain, clamp: clamp)
             }
         }
     }
