@@ -20,7 +20,7 @@ struct Sample: ParsableCommand {
     @OptionGroup var style: StyleOptions
     @Option(parsing: .unconditional, help: ArgumentHelp("StyleGAN: W latents from a .npy file (N x num_ws x w_dim float32, as projector.py's projected_w) instead of seeds: image i is row i.", valueName: "file.npy"))
     var ws: String?
-    @Option(parsing: .unconditional, help: ArgumentHelp("Class for conditional models: an index or a name (case-insensitive). Default: drawn from each seed.", valueName: "label"))
+    @Option(name: [.customLong("label"), .customLong("class")], parsing: .unconditional, help: ArgumentHelp("Class for conditional models: an index or a name (case-insensitive); --class is the same option (gen_images.py's name). Default: drawn from each seed.", valueName: "label"))
     var label: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Class table: 'all' or a comma-separated list of labels, one row each.", valueName: "labels"))
     var labels: String?
