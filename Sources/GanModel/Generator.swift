@@ -110,6 +110,12 @@ public final class Generator: Sendable {
     public init(file: GGUFFile, parallelism: Parallelism = .serial) throws(ModelError) {
         (card, inputs, output, graph) = try Self.describe(file)
         usesTruncation = graph.nodes.contains { $0.op.usesTruncation }
+        if let node = graph.nodes.first(where: { $0.op is WTruncation }), let t = node.op as? WTruncation {
+            wSpace = (t.count, node.elementCount / t.count)
+        } else {
+            wSpace = nil
+        }
+        hasNoise = graph.nodes.contains { $0.op is Noise }
         fileSHA256 = file.sha256()
         let weights = try Weights(file: file, graph: graph, parallelism: parallelism)
         parameterCount = weights.parameterCount
@@ -141,13 +147,10 @@ public final class Generator: Sendable {
 
     /// StyleGAN's W space: the rows (num_ws) and width (w_dim) of the `w_truncation` node's output; nil for models
     /// without one.
-    public var wSpace: (count: Int, dimension: Int)? {
-        guard let node = graph.nodes.first(where: { $0.op is WTruncation }), let t = node.op as? WTruncation else { return nil }
-        return (t.count, node.elementCount / t.count)
-    }
+    public let wSpace: (count: Int, dimension: Int)?
 
     /// Whether the model has `noise` nodes (GeneratorInputs.noiseMode matters).
-    public var hasNoise: Bool { graph.nodes.contains { $0.op is Noise } }
+    public let hasNoise: Bool
 
     /// The W latents (count, num_ws, w_dim) the `w_truncation` node makes for `batch` (psi and cutoff applied, or
     /// `batch.ws` as given): only the steps up to it run.
