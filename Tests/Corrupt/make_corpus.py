@@ -993,6 +993,64 @@ def _():
             .set("gansynth.node.3.channels", v_u32(2)).to_bytes())
 
 
+
+# StyleGAN2's ops: each attribute and shape check once.
+def node3(op, **params):
+    """The base model with node 3 replaced by `op` (u32 parameters given)."""
+    m = base().set("gansynth.node.3.op", v_str(op))
+    for k, v in params.items():
+        m.set(f"gansynth.node.3.{k}", v_u32(v))
+    return m
+
+
+@case("modulated-conv-even-kernel", "modulated_conv2d kernel_size 2", "'gansynth.node.3.kernel_size' is 2; allowed: an odd size from 1 to 7")
+def _():
+    return node3("modulated_conv2d", in_channels=3, out_channels=3, kernel_size=2).set("gansynth.node.3.inputs", v_arr_u32([2, 1])).to_bytes()
+
+
+@case("modulated-conv-styles-shape", "modulated_conv2d 3 -> 3 whose styles input is node 1's (12)",
+      "graph node 3 (modulated_conv2d) does not type-check: its styles must be (3), got [12]")
+def _():
+    return node3("modulated_conv2d", in_channels=3, out_channels=3, kernel_size=1).set("gansynth.node.3.inputs", v_arr_u32([2, 1])).to_bytes()
+
+
+@case("upfirdn2d-no-output", "upfirdn2d with an 8x8 filter on (3,2,2), no padding",
+      "graph node 3 (upfirdn2d) does not type-check: a 8x8 filter on [3, 2, 2] upsampled 1x leaves no output")
+def _():
+    return node3("upfirdn2d", filter_size=8).to_bytes()
+
+
+@case("w-truncation-num-ws-0", "w_truncation num_ws 0", "'gansynth.node.3.num_ws' is 0; allowed: 1 to 64")
+def _():
+    return node3("w_truncation", num_ws=0).to_bytes()
+
+
+@case("w-truncation-on-a-map", "w_truncation on node 2's (3,2,2)",
+      "graph node 3 (w_truncation) does not type-check: takes a (w_dim) input, got [3, 2, 2]")
+def _():
+    return node3("w_truncation", num_ws=2).to_bytes()
+
+
+@case("noise-on-features", "noise on node 1's (12) features",
+      "graph node 3 (noise) does not type-check: takes (C, H, W), got [12]")
+def _():
+    return node3("noise").set("gansynth.node.3.inputs", v_arr_u32([1])).to_bytes()
+
+
+@case("noise-without-its-plane", "noise on (3,2,2) with no node.3.const tensor", "node.3.const")
+def _():
+    return node3("noise").to_bytes()
+
+
+@case("constant-2e48", "constant of shape [65536, 65536, 65536]", "makes 281474976710656 values per image")
+def _():
+    return node3("constant").set("gansynth.node.3.shape", v_arr_u32([65536, 65536, 65536])).to_bytes()
+
+
+@case("bias-act-clamp-negative", "bias_act clamp -5", "'gansynth.node.3.clamp' is -5")
+def _():
+    return node3("bias_act").set("gansynth.node.3.clamp", v_f32(-5.0)).to_bytes()
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):
