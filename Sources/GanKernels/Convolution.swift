@@ -23,10 +23,12 @@ public struct ConvGeometry: Equatable, Sendable {
 
 // MARK: - conv2d
 
-/// At most this many floats of im2col at a time (32 MiB): a large map (StyleGAN's 1024², 32 channels: 302 M floats)
-/// is convolved in bands of output rows, each its own im2col and GEMM. The GEMM computes each column by the same
-/// instructions wherever it lies, so the bands change no bit.
-let im2colBudget = 1 << 23
+/// At most this many floats of im2col at a time (1 MiB, a Zen 4 core's L2): convolutions run in bands of output
+/// rows, each its own im2col and GEMM, so the GEMM reads columns im2col has just written into cache (paper256's
+/// 64- and 128-channel layers: 41 → 35 ms; Benchmarks/README.md, "StyleGAN2"), and a 1024² map never needs its
+/// 302 M-float im2col. The GEMM computes each column by the same instructions wherever it lies, so bands change
+/// no bit.
+let im2colBudget = 1 << 18
 
 /// Output rows (of Wo pixels, over the batch) per im2col band.
 func conv2dBandRows(_ g: ConvGeometry) -> Int {
