@@ -129,10 +129,10 @@ def _upfirdn2d(xs, p, t, i):
     x, f = xs[0], t["filter"]
     n, c, h, w = x.shape
     up, p0, p1 = int(p.get("up", 1)), int(p.get("pad0", 0)), int(p.get("pad1", 0))
-    u = x.new_zeros(n, c, h * up, w * up)
-    u[:, :, ::up, ::up] = x
-    u = F.pad(u, [p0, p1, p0, p1])
-    return F.conv2d(u, f[None, None].repeat(c, 1, 1, 1), groups=c)
+    # Zero insertion as a pad of (n, c, h, 1, w, 1), and one filter over all n·c planes: shapes ONNX export can fix.
+    u = F.pad(x.reshape(n, c, h, 1, w, 1), [0, up - 1, 0, 0, 0, up - 1]).reshape(n * c, 1, h * up, w * up)
+    y = F.conv2d(F.pad(u, [p0, p1, p0, p1]), f[None, None])
+    return y.reshape(n, c, y.shape[2], y.shape[3])
 
 
 def _noise(xs, p, t, i):
