@@ -70,6 +70,10 @@ struct Info: ParsableCommand {
         if i.continuousCount > 0 {
             print("             continuous codes 1-\(i.continuousCount) (sweep --code K), uniform in [-1, 1]")
         }
+        if let w = g.wSpace {
+            print("             W: \(w.count) rows of \(w.dimension) (--truncation-psi, --truncation-cutoff, mix, --ws)"
+                  + (g.hasNoise ? "; noise inputs (--noise-mode)" : ""))
+        }
         let o = g.output
         print("output:      \(o.channels)x\(o.height)x\(o.width) (\(o.channels == 1 ? "gray" : "RGB"), \(o.range == .tanh ? "tanh, [-1, 1]" : "sigmoid, [0, 1]"))")
         print("parameters:  \(g.parameterCount) (\(formatCount(g.parameterCount)))")

@@ -118,6 +118,12 @@ private func officialLevel(_ v: Float) -> Int { Int(min(max(v * 127.5 + 128, 0),
         #expect(r.status == 64 && r.stderr.contains("multiples of 3"), "\(r.stderr)")
     }
 
+    @Test func infoShowsTheWSpace() throws {
+        let r = try gansynth(["info", "stylegan2-tiny"])
+        let text = String(decoding: r.stdout, as: UTF8.self)
+        #expect(r.status == 0 && text.contains("W: 8 rows of 32") && text.contains("noise inputs") && text.contains("modulated_conv2d"), "\(text)")
+    }
+
     @Test func theManifestNamesPsiAndNoise() throws {
         let dir = try temporaryDirectory()
         let r = try gansynth(["generate"] + StyleGANWorkflow.model + ["--n", "3", "--truncation-psi", "0.7", "--noise-mode", "none",
