@@ -178,8 +178,9 @@ struct Interpolate: ParsableCommand {
             try checkPictureSize(count: 1, generator: generator, grid: grid)
             try checkFormat(formatForFrames(), for: generator)
         }
+        // Walks in W give their W as they are; the psi they were mapped with only shows in the PNG text.
         let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation,
-                                          style: inW ? StyleControls(noise: style.noiseMode) : style.controls)
+                                          style: style.controls)
         let text = provenance(generator: generator, modelPath: path, seeds: keyframes, truncation: truncation,
                               extra: [("gansynth:interpolation", inW ? "linear in W" : mode.rawValue)]
                                   + conditionsText(inputs, generator: generator) + style.controls.text(for: generator)

@@ -78,7 +78,7 @@ struct Mix: ParsableCommand {
             }
         }
         let (images, inputs) = try render(requests, generator: generator, model: model, truncation: nil,
-                                          style: StyleControls(noise: style.noiseMode))
+                                          style: style.controls)
         let o = generator.output
         let corner = Image(width: o.width, height: o.height, channels: images[0].channels, fill: 0)
         let text = provenance(generator: generator, modelPath: path, seeds: rows.seeds + cols.seeds, truncation: nil,

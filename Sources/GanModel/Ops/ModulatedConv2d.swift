@@ -3,7 +3,7 @@
 //   d[o] = rsqrt(Σ_i s[i]² · Σ_k W[o, i, k]² + 1e-8) with demodulate = 1, else 1
 //   up 1: y[o] = d[o] · Σ_i W[o, i] ⋆ (s[i] · x[i]), a k×k correlation with padding k / 2 (same size)
 //   up 2: y[o] = d[o] · Σ_i s[i] · x[i] scattered by conv_transpose2d(stride 2, padding 0) with W[o, i] as the
-//         (Cin, Cout) kernel's slice (i, o): (2H + k − 2) × (2W + k − 2), which an updfirdn2d then filters to 2H × 2W.
+//         (Cin, Cout) kernel's slice (i, o): (2H + k − 2) × (2W + k − 2), which an upfirdn2d then filters to 2H × 2W.
 // W is stored (Cout, Cin, k, k) as the reference holds it, without a weight gain (demodulation cancels it; a
 // converter bakes ToRGB's gain into the styles' affine layer).
 
@@ -48,8 +48,8 @@ struct ModulatedConv2d: GraphOp {
         let inShape = planner.graph.nodes[node.inputs[0]].shape
         let zero = [Float](repeating: 0, count: outChannels)
         let k2 = kernel * kernel
-        // Σ_k W[o, i, k]², (Cout, Cin), summed in double.
-        var squares = [Float](repeating: 0, count: outChannels * inChannels)
+        // Σ_k W[o, i, k]², (Cout, Cin), summed in double; only demodulation reads it.
+        var squares = [Float](repeating: 0, count: demodulate ? outChannels * inChannels : 0)
         for j in squares.indices {
             var sum = 0.0
             for t in 0..<k2 { let w = Double(weight[j * k2 + t]); sum += w * w }
@@ -73,7 +73,7 @@ struct ModulatedConv2d: GraphOp {
                                                      kernel: kernel, stride: up, padding: 0, outputPadding: 0),
                 bias: zero, inShape: inShape, activation: .identity)
         }
-        return Kernel(inner: inner, squares: demodulate ? squares : [], inChannels: inChannels, outChannels: outChannels,
+        return Kernel(inner: inner, squares: squares, inChannels: inChannels, outChannels: outChannels,
                       inSpatial: inShape[1] * inShape[2], outSpatial: node.shape[1] * node.shape[2])
     }
 

@@ -39,13 +39,15 @@ struct WTruncation: GraphOp {
                 }
                 return
             }
-            let psi = Float(r.batch.truncationPsi), cutoff = min(r.batch.truncationCutoff ?? count, count)
+            let psi = Float(r.batch.truncationPsi)
+            // psi 1 leaves every row as it is (the reference skips the lerp then).
+            let cutoff = psi == 1 ? 0 : min(r.batch.truncationCutoff ?? count, count)
             for k in 0..<count {
                 for i in 0..<d {
                     let a = average[i]
                     for b in 0..<n {
                         let w = x[i * n + b]
-                        y[(k * d + i) * n + b] = k >= cutoff || psi == 1 ? w : lerp(a, w, psi)
+                        y[(k * d + i) * n + b] = k < cutoff ? lerp(a, w, psi) : w
                     }
                 }
             }

@@ -279,10 +279,8 @@ class StyleGAN2:
                 y = to_rgb(self._child(block, "torgb"), x, row + num_conv)
                 img = y if img is None else add({"op": "add", "inputs": [img, y]})
             row += num_conv
-        if img is None:
-            raise ConversionError(f"{s}: the synthesis network has no torgb layer")
-        if nodes[-1]["op"] != "add" and nodes[-1]["op"] != "bias_act":
-            raise ConversionError(f"{s}: the network does not end in an image")
+        if img is None or img != len(nodes) - 1:
+            raise ConversionError(f"{s}: the synthesis network does not end in a torgb layer")
         return nodes
 
     def metadata(self) -> dict:
