@@ -32,6 +32,7 @@ def main(argv=None) -> None:
     p.add_argument("--epochs", type=int)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="torch device for training: cpu (default) or cuda")
     p.add_argument("--out", default=DEFAULT_DIR)
     p.add_argument("--limit", type=int, default=0, help="use only the first N training images (testing)")
     args = p.parse_args(argv)
@@ -44,9 +45,10 @@ def main(argv=None) -> None:
     xte, yte = dataset_arrays(args.dataset, "test", args.data)
     if args.limit:
         xtr, ytr = xtr[:args.limit], ytr[:args.limit]
-    data = torch.from_numpy(xtr).float().div_(255.0)
-    targets = torch.from_numpy(ytr)
-    model = SmallCNN(xtr.shape[1])
+    dev = torch.device(args.device)
+    data = torch.from_numpy(xtr).to(dev).float().div_(255.0)
+    targets = torch.from_numpy(ytr).to(dev)
+    model = SmallCNN(xtr.shape[1]).to(dev)
     bs = 128
     steps = epochs * (len(xtr) // bs)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
@@ -55,13 +57,13 @@ def main(argv=None) -> None:
     t0 = time.time()
     for epoch in range(epochs):
         model.train()
-        perm = torch.from_numpy(np.random.RandomState(args.seed * 7919 + epoch).permutation(len(xtr)))
+        perm = torch.from_numpy(np.random.RandomState(args.seed * 7919 + epoch).permutation(len(xtr))).to(dev)
         tot = 0.0
         for it in range(len(xtr) // bs):
             idx = perm[it * bs:(it + 1) * bs]
             x, y = data[idx], targets[idx]
             if rgb:  # augmentation: horizontal flip + random 32x32 crop of the 2-pixel padded image
-                flip = torch.rand(bs) < 0.5
+                flip = torch.rand(bs, device=dev) < 0.5
                 x = torch.where(flip[:, None, None, None], x.flip(3), x)
                 xp = F.pad(x, (2, 2, 2, 2), mode="reflect")
                 dx, dy = np.random.randint(0, 5, 2)
@@ -71,14 +73,18 @@ def main(argv=None) -> None:
             loss.backward()
             opt.step()
             sched.step()
-            tot += loss.item()
+            tot += loss.detach()
             if (it + 1) % 100 == 0:
-                print(f"epoch {epoch + 1} iter {it + 1} loss {tot / (it + 1):.4f} {time.time() - t0:.0f} s", flush=True)
+                print(f"epoch {epoch + 1} iter {it + 1} loss {float(tot) / (it + 1):.4f} {time.time() - t0:.0f} s",
+                      flush=True)
         model.eval()
+        model.cpu()
         pred, _ = predict(model, xte)
+        model.to(dev)
         acc = float((pred == yte).mean())
         print(f"epoch {epoch + 1}/{epochs}: test accuracy {acc:.4f} ({time.time() - t0:.0f} s)", flush=True)
     path = classifier_path(args.dataset, args.out)
+    model.cpu()
     torch.save({"state": model.state_dict(), "test_accuracy": acc, "epochs": epochs, "train_seconds": time.time() - t0,
                 "dataset": args.dataset}, path + ".tmp")
     os.replace(path + ".tmp", path)

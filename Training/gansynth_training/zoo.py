@@ -36,7 +36,9 @@ class Spec:
     labels: list | None = None
     categorical: list | None = None
     continuous: int = 0
-    loss: str = "bce"              # bce (non-saturating) | hinge
+    loss: str = "bce"              # bce (non-saturating) | hinge | wgan-gp
+    n_critic: int = 1              # discriminator (critic) steps per generator step
+    ema: float = 0.0               # default decay of the moving average of G's weights (0 = none)
     batch_size: int = 128
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -59,7 +61,37 @@ class Spec:
 
 
 MNIST_DATASET = "MNIST (train, 60,000 images)"
+CIFAR10_DATASET = "CIFAR-10 (train, 50,000 images, JPEG re-encoded)"
+CIFAR10_DCGAN_BODY = ("z (128, standard normal) -> linear 4096 -> BN -> ReLU -> 256x4x4 -> transposed convs "
+                      "128x8x8, 64x16x16 (BN, ReLU) -> transposed conv 3x32x32 -> tanh")
 SPECS = {
+    "mnist-dcgan": Spec(
+        name="mnist-dcgan", data_kind="mnist", z_dim=100, z_distribution="normal", output=(1, 28, 28),
+        output_range="tanh", ema=0.999, default_epochs=60, dataset=MNIST_DATASET,
+        paper="Radford, Metz, Chintala 2016, Unsupervised Representation Learning with Deep Convolutional "
+              "Generative Adversarial Networks",
+        description="DCGAN generator for 28x28 handwritten digits: z (100, standard normal) -> linear 6272 -> BN -> "
+                    "ReLU -> 128x7x7 -> transposed conv 64x14x14 -> BN -> ReLU -> transposed conv 1x28x28 -> tanh. "
+                    "Trained against the DCGAN discriminator with the non-saturating loss; the file holds the "
+                    "moving average of G's weights (decay 0.999)."),
+    "cifar10-wgan-gp": Spec(
+        name="cifar10-wgan-gp", data_kind="cifar10", z_dim=128, z_distribution="normal", output=(3, 32, 32),
+        output_range="tanh", loss="wgan-gp", n_critic=5, batch_size=64, lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9),
+        ema=0.999, default_epochs=20, license="MIT", dataset=CIFAR10_DATASET,
+        paper="Arjovsky, Chintala, Bottou 2017, Wasserstein GAN; Gulrajani et al. 2017, Improved Training of "
+              "Wasserstein GANs",
+        description="Unconditional DCGAN generator for 32x32 RGB CIFAR-10 images: " + CIFAR10_DCGAN_BODY + ". "
+                    "Trained with the WGAN-GP objective (gradient penalty 10, 5 critic steps per generator step, "
+                    "Adam 1e-4 (0, 0.9)) against a convolutional critic without batch norm; the file holds the "
+                    "moving average of G's weights (decay 0.999). Its twin cifar10-dcgan has the same generator "
+                    "trained with the non-saturating loss."),
+    "cifar10-dcgan": Spec(
+        name="cifar10-dcgan", data_kind="cifar10", z_dim=128, z_distribution="normal", output=(3, 32, 32),
+        output_range="tanh", batch_size=64, ema=0.999, default_epochs=20, license="MIT", dataset=CIFAR10_DATASET,
+        paper="Radford, Metz, Chintala 2016 (DCGAN); Goodfellow et al. 2014 (non-saturating loss)",
+        description="Unconditional DCGAN generator for 32x32 RGB CIFAR-10 images: " + CIFAR10_DCGAN_BODY + ". "
+                    "Trained with the non-saturating loss against cifar10-wgan-gp's critic layers with batch norm "
+                    "(the DCGAN discriminator); the file holds the moving average of G's weights (decay 0.999)."),
     "mnist-gan": Spec(
         name="mnist-gan", data_kind="mnist", z_dim=100, z_distribution="uniform", output=(1, 28, 28),
         output_range="sigmoid", batch_size=100, lr_g=2e-4, lr_d=2e-4, default_epochs=60, train_subset=50000,
@@ -260,11 +292,14 @@ class ConvDiscriminator(nn.Module):
         self.spec = spec
         sn = nn.utils.parametrizations.spectral_norm if spec.loss == "hinge" else (lambda m: m)
         if spec.data_kind == "cifar10":
+            # The hinge-loss D is normalised spectrally and the WGAN-GP critic not at all (its gradient penalty is
+            # per image); the non-saturating one has DCGAN's batch norm.
+            norm = (lambda c: nn.BatchNorm2d(c)) if spec.loss == "bce" else (lambda c: nn.Identity())
             self.trunk = nn.Sequential(
-                sn(nn.Conv2d(3, 32, 3, 1, 1)), nn.LeakyReLU(0.1),       # 32x32
-                sn(nn.Conv2d(32, 64, 4, 2, 1)), nn.LeakyReLU(0.1),      # 16x16
-                sn(nn.Conv2d(64, 128, 4, 2, 1)), nn.LeakyReLU(0.1),     # 8x8
-                sn(nn.Conv2d(128, 256, 4, 2, 1)), nn.LeakyReLU(0.1),    # 4x4
+                sn(nn.Conv2d(3, 32, 3, 1, 1)), nn.LeakyReLU(0.1),                   # 32x32
+                sn(nn.Conv2d(32, 64, 4, 2, 1)), norm(64), nn.LeakyReLU(0.1),        # 16x16
+                sn(nn.Conv2d(64, 128, 4, 2, 1)), norm(128), nn.LeakyReLU(0.1),      # 8x8
+                sn(nn.Conv2d(128, 256, 4, 2, 1)), norm(256), nn.LeakyReLU(0.1),     # 4x4
                 nn.Flatten(),
             )
             feat = 256 * 4 * 4
