@@ -21,7 +21,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from gansynth_training.export import read_generator, sequential_to_nodes, write_generator  # noqa: E402
-from gansynth_training.fixtures import read_fixture, write_fixture  # noqa: E402
+from gansynth_training.export import forward_nodes  # noqa: E402
+from gansynth_training.fixtures import latent_z, read_fixture, write_fixture  # noqa: E402
 
 SEEDS = [0, 1, 2]
 
@@ -387,6 +388,61 @@ def make_tiny_infogan(outdir: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# tiny-bigan: a generator z(4, uniform) -> linear(4->32) -> reshape(2,4,4) -> convT(2->1,k4,s2,p1) (1,8,8) -> tanh,
+#   and its encoder input_image (1,8,8) -> conv2d(1->3,k4,s2,p1) (3,4,4) -> leaky_relu(0.2) -> batch_norm (after
+#   the activation: not foldable) -> reshape(48) -> linear(48->4). Encoder inputs: 3 random images in [-1, 1] and
+#   the generator's own outputs for the seeds.
+
+
+def make_tiny_bigan(outdir: str) -> list[str]:
+    rs = np.random.RandomState(7007)
+    nodes = [
+        {"op": "input_z"},
+        {"op": "linear", "params": {"in_features": 4, "out_features": 32},
+         "tensors": {"weight": rnd(rs, (32, 4), 0.5), "bias": rnd(rs, (32,), 0.2)}},
+        {"op": "reshape", "params": {"shape": [2, 4, 4]}},
+        {"op": "conv_transpose2d", "params": {"in_channels": 2, "out_channels": 1, "kernel_size": 4, "stride": 2,
+                                              "padding": 1},
+         "tensors": {"weight": rnd(rs, (2, 1, 4, 4), 0.4), "bias": rnd(rs, (1,), 0.1)}},
+        {"op": "tanh"},
+    ]
+    enc_t = {"conv.weight": rnd(rs, (3, 1, 4, 4), 0.4), "conv.bias": rnd(rs, (3,), 0.1),
+             **{f"bn.{k}": v for k, v in bn_tensors(rs, 3).items()},
+             "fc.weight": rnd(rs, (4, 48), 0.3), "fc.bias": rnd(rs, (4,), 0.1)}
+    sub = lambda pre: {k[len(pre):]: v for k, v in enc_t.items() if k.startswith(pre)}
+    encoder = [
+        {"op": "input_image"},
+        {"op": "conv2d", "params": {"in_channels": 1, "out_channels": 3, "kernel_size": 4, "stride": 2, "padding": 1},
+         "tensors": sub("conv.")},
+        {"op": "leaky_relu", "params": {"negative_slope": 0.2}},
+        {"op": "batch_norm", "params": {"eps": 1e-5}, "tensors": sub("bn.")},
+        {"op": "reshape", "params": {"shape": [48]}},
+        {"op": "linear", "params": {"in_features": 48, "out_features": 4}, "tensors": sub("fc.")},
+    ]
+    name = "tiny-bigan"
+    path = os.path.join(outdir, name + ".gguf")
+    write_generator(path, nodes, name=name, z_dim=4, z_distribution="uniform", output=(1, 8, 8),
+                    output_range="tanh", encoder_nodes=encoder,
+                    description="Test fixture: a BiGAN's generator and encoder (input_image).", license="MIT")
+    g = read_generator(path)
+    z = np.stack([latent_z(s, 4, "uniform") for s in SEEDS])
+    generated = forward_nodes(g["nodes"], z=z).detach().numpy()
+    images = np.concatenate([rs.uniform(-1, 1, (3, 1, 8, 8)).astype(np.float32), generated])
+    write_fixture(path, os.path.join(outdir, name + ".expected.gguf"), SEEDS, images=images)
+    # The encoder's graph evaluation against the same layers as nn modules.
+    E = nn.Sequential(nn.Conv2d(1, 3, 4, 2, 1), nn.LeakyReLU(0.2), nn.BatchNorm2d(3), nn.Flatten(), nn.Linear(48, 4))
+    E.load_state_dict({k.replace("conv.", "0.").replace("bn.", "2.").replace("fc.", "4."): torch.from_numpy(v)
+                       for k, v in enc_t.items()}, strict=False)
+    E.eval()
+    fx = read_fixture(os.path.join(outdir, name + ".expected.gguf"))
+    with torch.no_grad():
+        ref = E(torch.from_numpy(images)).numpy()
+    err = float(np.max(np.abs(ref - fx["encoder_output"])))
+    assert err < 1e-5, f"{name}: encoder module and graph differ by {err}"
+    return [name]
+
+
+# ---------------------------------------------------------------------------------------------------------------
 
 
 def write_rng(path: str) -> None:
@@ -507,6 +563,7 @@ def main(argv=None) -> None:
     names += make_tiny_resnet(args.out)
     names += make_tiny_biggan(args.out)
     names += make_tiny_sagan(args.out)
+    names += make_tiny_bigan(args.out)
     write_rng(os.path.join(args.out, "rng.txt"))
     for n in names:
         print(verify(args.out, n))

@@ -84,11 +84,13 @@ extension Generator {
     /// `stepSeconds`, when given, gets each step's wall time added (steps.count + 1 entries: the last is the move
     /// of the output into image-major order).
     /// `stop`: checked before every step; once it returns true the pass ends early (the output is then unfinished).
-    /// `steps` and `output`: a prefix of the plan and the node whose values are the result (the mapping network).
+    /// `steps` and `output`: a prefix of the plan and the node whose values are the result (the mapping network),
+    /// or with `graph`, another graph's plan and output node (the encoder).
     func run(_ batch: GeneratorInputs, images: Range<Int>, workspace: Workspace, parallelism: Parallelism,
              into out: UnsafeMutablePointer<Float>, stepSeconds: UnsafeMutableBufferPointer<Double>? = nil,
-             stop: StopCheck? = nil, steps: [Step]? = nil, output outputNode: Int? = nil) {
+             stop: StopCheck? = nil, steps: [Step]? = nil, output outputNode: Int? = nil, graph: Graph? = nil) {
         let steps = steps ?? self.steps
+        let graph = graph ?? self.graph
         let n = images.count, first = images.lowerBound
         var clock = ContinuousClock.now
         func lap(_ i: Int) {

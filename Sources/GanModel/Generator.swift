@@ -39,6 +39,8 @@ public struct GeneratorInputs: Sendable {
     /// (count, num_ws, w_dim) W latents used as the `w_truncation` node's output instead of mapping z (as
     /// given: no truncation is applied to them); empty to map z.
     public var ws: [Float] = []
+    /// (count, C, H, W) images in the output range: the encoder's input (`Generator.encode`); empty otherwise.
+    public var images: [Float] = []
 
     public init(count: Int, z: [Float], labels: [Int] = [], categorical: [Int] = [], continuous: [Float] = []) {
         self.count = count; self.z = z; self.labels = labels; self.categorical = categorical; self.continuous = continuous
@@ -62,10 +64,14 @@ public final class Generator: Sendable {
     public let inputs: InputSpec
     public let output: OutputSpec
     public let graph: Graph
+    /// The encoder (image → z) of a BiGAN file, nil for files without one.
+    public let encoderGraph: Graph?
+    /// Weights of both graphs.
     public let parameterCount: Int
     /// SHA-256 of the model file (lowercase hex).
     public let fileSHA256: String
     let steps: [Step]
+    let encoderSteps: [Step]
     /// Working memory of one image, in floats; `generate` sizes its chunks to stay within `workspaceBudget`.
     let workspaceFloatsPerImage: Int
     /// Workspaces left by an earlier call (one per chunk it ran at once), reused by the next one that fits in them.
@@ -77,7 +83,8 @@ public final class Generator: Sendable {
         // gigabytes) or a broken graph is refused before any tensor data is read.
         let header: GGUFFile
         do { header = try GGUFFile.header(path: path) } catch { throw .container(error) }
-        try Weights.checkTensorTable(header, graph: try Self.describe(header).graph)
+        let d = try Self.describe(header)
+        try Weights.checkTensorTable(header, graphs: [d.graph] + (d.encoder.map { [$0] } ?? []))
         let file: GGUFFile
         do { file = try header.withData() } catch { throw .container(error) }
         try self.init(file: file, parallelism: parallelism)
@@ -91,9 +98,9 @@ public final class Generator: Sendable {
         return (d.card, d.inputs, d.output)
     }
 
-    /// The model's card, inputs, output and graph, from metadata alone.
+    /// The model's card, inputs, output and graphs, from metadata alone.
     private static func describe(_ file: GGUFFile) throws(ModelError)
-        -> (card: ModelCard, inputs: InputSpec, output: OutputSpec, graph: Graph) {
+        -> (card: ModelCard, inputs: InputSpec, output: OutputSpec, graph: Graph, encoder: Graph?) {
         let m = Metadata(file: file)
         let arch = file["general.architecture"]?.stringValue
         guard arch == "gansynth" else { throw .notAGenerator(architecture: arch) }
@@ -104,11 +111,21 @@ public final class Generator: Sendable {
         guard graph.output.shape == output.shape else {
             throw .outputShape(expected: output.shape, found: graph.output.shape)
         }
-        return (card, inputs, output, graph)
+        var encoder: Graph? = nil
+        if file[GraphRole.encoder.keyPrefix + "graph.node_count"] != nil {
+            do throws(ModelError) {
+                let e = try Graph(m, inputs: inputs, role: .encoder, image: output.shape)
+                guard e.output.shape == [inputs.zDimension] else {
+                    throw .encoderOutputShape(zDimension: inputs.zDimension, found: e.output.shape)
+                }
+                encoder = e
+            } catch { throw .encoder(error) }
+        }
+        return (card, inputs, output, graph, encoder)
     }
 
     public init(file: GGUFFile, parallelism: Parallelism = .serial) throws(ModelError) {
-        (card, inputs, output, graph) = try Self.describe(file)
+        (card, inputs, output, graph, encoderGraph) = try Self.describe(file)
         usesTruncation = graph.nodes.contains { $0.op.usesTruncation }
         if let node = graph.nodes.first(where: { $0.op is WTruncation }), let t = node.op as? WTruncation {
             wSpace = (t.count, node.elementCount / t.count)
@@ -117,13 +134,27 @@ public final class Generator: Sendable {
         }
         hasNoise = graph.nodes.contains { $0.op is Noise }
         fileSHA256 = file.sha256()
+        let graphs = [graph] + (encoderGraph.map { [$0] } ?? [])
+        try Weights.checkTensorTable(file, graphs: graphs)
         let weights = try Weights(file: file, graph: graph, parallelism: parallelism)
-        parameterCount = weights.parameterCount
+        var count = weights.parameterCount
         steps = try StepPlanner.steps(graph: graph, weights: consume weights, parallelism: parallelism)
         workspaceFloatsPerImage = Workspace.floatCount(graph: graph, steps: steps, batch: 1)
         guard workspaceFloatsPerImage <= Generator.workspaceBudget else {
             throw .workspaceTooLarge(bytesPerImage: workspaceFloatsPerImage * 4, limit: Generator.workspaceBudget * 4)
         }
+        if let e = encoderGraph {
+            let w = try Weights(file: file, graph: e, parallelism: parallelism)
+            count += w.parameterCount
+            encoderSteps = try StepPlanner.steps(graph: e, weights: consume w, parallelism: parallelism)
+            let floats = Workspace.floatCount(graph: e, steps: encoderSteps, batch: 1)
+            guard floats <= Generator.workspaceBudget else {
+                throw .encoder(.workspaceTooLarge(bytesPerImage: floats * 4, limit: Generator.workspaceBudget * 4))
+            }
+        } else {
+            encoderSteps = []
+        }
+        parameterCount = count
     }
 
     /// At most 1 GiB of activations and scratch at a time, whatever the model and batch.
@@ -287,11 +318,11 @@ struct Weights {
     var tensors: [String: [Float]] = [:]
     var parameterCount = 0
 
-    /// Every tensor the graph needs is in the table with its shape, and the table holds no other: checked from
+    /// Every tensor the graphs need is in the table with its shape, and the table holds no other: checked from
     /// the header, before any data is read.
-    static func checkTensorTable(_ file: GGUFFile, graph: Graph) throws(ModelError) {
+    static func checkTensorTable(_ file: GGUFFile, graphs: [Graph]) throws(ModelError) {
         var expected = Set<String>()
-        for node in graph.nodes {
+        for node in graphs.flatMap(\.nodes) {
             for t in node.tensors {
                 let name = node.tensorName(t.suffix)
                 expected.insert(name)
@@ -305,8 +336,8 @@ struct Weights {
         for t in file.tensors where !expected.contains(t.name) { throw .unusedTensor(name: t.name) }
     }
 
+    /// The tensors of `graph`'s nodes (the table is checked first: `checkTensorTable`).
     init(file: GGUFFile, graph: Graph, parallelism: Parallelism = .serial) throws(ModelError) {
-        try Self.checkTensorTable(file, graph: graph)
         for node in graph.nodes {
             for t in node.tensors {
                 let name = node.tensorName(t.suffix)

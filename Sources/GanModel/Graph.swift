@@ -1,9 +1,24 @@
 // The generator as a graph of nodes, parsed from `gansynth.node.{i}.*` keys and type-checked: every node's
 // inputs come before it, every shape is inferred and checked by its op (Ops/), and the tensors each node needs are
-// listed with their PyTorch shapes. No weights are read here.
+// listed with their PyTorch shapes. No weights are read here. A file may hold a second graph, the encoder
+// (image → z), under `gansynth.encoder.*` keys and `encoder.node.{i}.*` tensors: the same ops, parsed the same way.
+
+/// Which of a file's graphs: where its keys and tensors live, and what its input ops may read.
+public enum GraphRole: Sendable, Equatable {
+    /// The generator: inputs → image.
+    case generator
+    /// A BiGAN's encoder: an image of the generator's output shape → z.
+    case encoder
+
+    /// Prefix of the graph's metadata keys.
+    var keyPrefix: String { self == .generator ? "gansynth." : "gansynth.encoder." }
+    /// Prefix of its tensor names.
+    var tensorPrefix: String { self == .generator ? "" : "encoder." }
+}
 
 public struct Node: Equatable, Sendable {
     public var index: Int
+    public var role: GraphRole = .generator
     /// The op's name in model files, e.g. "conv2d".
     public var opName: String { type(of: op).name }
     /// The op with its attributes, as `gansynth info` prints it, e.g. "conv2d 64 -> 3 k3 s1 p1".
@@ -18,7 +33,7 @@ public struct Node: Equatable, Sendable {
     public var macs: Int
 
     public var elementCount: Int { shape.reduce(1, *) }
-    public func tensorName(_ suffix: String) -> String { "node.\(index).\(suffix)" }
+    public func tensorName(_ suffix: String) -> String { "\(role.tensorPrefix)node.\(index).\(suffix)" }
 
     public static func == (a: Node, b: Node) -> Bool {
         a.index == b.index && a.summary == b.summary && a.inputs == b.inputs && a.shape == b.shape && a.macs == b.macs
@@ -46,12 +61,13 @@ public let maximumActivationElements = 1 << 26
 public let maximumDimension = 1 << 24
 
 extension Graph {
-    init(_ m: Metadata, inputs spec: InputSpec) throws(ModelError) {
-        let count = try m.int("gansynth.graph.node_count", in: 1...1024)
+    /// `image`: the shape of the encoder's input (the generator's output shape).
+    init(_ m: Metadata, inputs spec: InputSpec, role: GraphRole = .generator, image: [Int]? = nil) throws(ModelError) {
+        let count = try m.int(role.keyPrefix + "graph.node_count", in: 1...1024)
         nodes = []
         nodes.reserveCapacity(count)
         for i in 0..<count {
-            let node = try Graph.parseNode(i, m, spec, nodes)
+            let node = try Graph.parseNode(i, m, spec, role, image, nodes)
             guard node.elementCount <= maximumActivationElements else {
                 throw .activationTooLarge(node: i, elements: node.elementCount, limit: maximumActivationElements)
             }
@@ -59,11 +75,17 @@ extension Graph {
         }
     }
 
-    private static func parseNode(_ i: Int, _ m: Metadata, _ spec: InputSpec, _ earlier: [Node]) throws(ModelError) -> Node {
-        let key = { (s: String) in "gansynth.node.\(i).\(s)" }
+    private static func parseNode(_ i: Int, _ m: Metadata, _ spec: InputSpec, _ role: GraphRole, _ image: [Int]?,
+                                  _ earlier: [Node]) throws(ModelError) -> Node {
+        let key = { (s: String) in "\(role.keyPrefix)node.\(i).\(s)" }
         let opName = try m.string(key("op"))
         guard let type = opRegistry[opName] else { throw .unknownOp(node: i, op: opName) }
-        let op = try type.init(NodeAttributes(metadata: m, node: i))
+        // The encoder sees only its image; the generator's inputs (z, labels, codes) are not its to read.
+        if type.isInput && (role == .encoder) != (type == InputImage.self) {
+            throw .badInputs(node: i, op: opName, reason: role == .encoder
+                ? "the encoder's input op is input_image" : "input_image belongs to the encoder graph (gansynth.encoder.*)")
+        }
+        let op = try type.init(NodeAttributes(metadata: m, node: i, keyPrefix: role.keyPrefix))
 
         let inputs: [Int]
         if type.isInput {
@@ -83,7 +105,9 @@ extension Graph {
             let wanted = arity.lowerBound == arity.upperBound ? "\(arity.lowerBound)" : "at least \(arity.lowerBound)"
             throw .badInputs(node: i, op: opName, reason: "takes \(wanted) input\(arity.upperBound == 1 ? "" : "s"), has \(inputs.count)")
         }
-        let signature = try op.signature(inputs.map { earlier[$0] }, SignatureContext(node: i, opName: opName, spec: spec))
-        return Node(index: i, op: op, inputs: inputs, shape: signature.shape, tensors: signature.tensors, macs: signature.macs)
+        let signature = try op.signature(inputs.map { earlier[$0] },
+                                         SignatureContext(node: i, opName: opName, spec: spec, image: image))
+        return Node(index: i, role: role, op: op, inputs: inputs, shape: signature.shape, tensors: signature.tensors,
+                    macs: signature.macs)
     }
 }

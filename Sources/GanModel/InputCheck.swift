@@ -10,6 +10,7 @@ public enum GeneratorInputError: Error, Equatable, Sendable, CustomStringConvert
     case truncation(Double)
     case truncationPsi(Double)
     case noWSpace
+    case noEncoder
 
     public var description: String {
         switch self {
@@ -22,6 +23,7 @@ public enum GeneratorInputError: Error, Equatable, Sendable, CustomStringConvert
         case let .truncation(t): "truncation \(t) is outside (0, 1], the range this model stores batch-norm statistics for"
         case let .truncationPsi(psi): "truncation psi \(psi) is not a finite number from -10 to 10"
         case .noWSpace: "W latents were given, but the model has no w_truncation node to take them"
+        case .noEncoder: "the model has no encoder (gansynth.encoder.*): only a BiGAN file maps images to latents"
         }
     }
 }

@@ -23,6 +23,9 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case outputShape(expected: [Int], found: [Int])
     case activationTooLarge(node: Int, elements: Int, limit: Int)
     case workspaceTooLarge(bytesPerImage: Int, limit: Int)
+    /// A fault in the encoder graph (`gansynth.encoder.*`), said as such.
+    indirect case encoder(ModelError)
+    case encoderOutputShape(zDimension: Int, found: [Int])
 
     public var description: String {
         switch self {
@@ -59,6 +62,10 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the graph's last node makes \(found) per image, but gansynth.output.* declares \(expected)"
         case .activationTooLarge(let node, let elements, let limit):
             return "graph node \(node) makes \(elements) values per image, more than the limit of \(limit)"
+        case .encoder(let e):
+            return "encoder: \(e)"
+        case .encoderOutputShape(let z, let found):
+            return "the encoder's last node makes \(found) per image, but gansynth.z.dim is \(z)"
         case .workspaceTooLarge(let bytes, let limit):
             return "the graph needs \(bytes >> 20) MiB of working memory per image, more than the limit of \(limit >> 20) MiB"
         }

@@ -17,6 +17,8 @@ struct Fixture {
     let generator: Generator
     var inputs: GeneratorInputs
     let expected: [Float]
+    /// A BiGAN fixture's encoder inputs (M, C, H, W) and the z PyTorch made of them; empty otherwise.
+    let images: [Float], encoded: [Float]
 
     init(model: URL, expected url: URL) throws {
         generator = try Generator(path: model.path)
@@ -36,6 +38,8 @@ struct Fixture {
         inputs.truncationCutoff = file["inputs.truncation_cutoff"]?.intValue
         if let mode = file["inputs.noise_mode"]?.stringValue { inputs.noiseMode = NoiseMode(rawValue: mode)! }
         expected = try floats("output")
+        images = try floats("inputs.images")
+        encoded = try floats("encoder_output")
     }
 }
 
@@ -46,7 +50,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite struct WholeModelParity {
     static let tinyModels = ["tiny-dcgan", "tiny-dcgan-f16", "tiny-dcgan-q8_0", "tiny-cgan", "tiny-cgan-onehot",
-                             "tiny-infogan", "tiny-resnet", "tiny-biggan", "tiny-sagan",
+                             "tiny-infogan", "tiny-resnet", "tiny-biggan", "tiny-sagan", "tiny-bigan",
                              "biggan-deep-tiny", "biggan-cifar-tiny", "biggan-hier-tiny"]
 
     @Test(arguments: tinyModels)
@@ -59,6 +63,30 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         // Every register tile this CPU runs gives the same bits.
         for tiles in TileKernel.allCases where tiles.isAvailable {
             #expect(try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
+        }
+    }
+
+    @Test func theEncoderMatchesPyTorch() throws {
+        let f = try Fixture(model: fixtures.appendingPathComponent("tiny-bigan.gguf"),
+                            expected: fixtures.appendingPathComponent("tiny-bigan.expected.gguf"))
+        let g = f.generator
+        #expect(g.encoderGraph?.nodes.count == 6)
+        let count = f.images.count / (g.output.channels * g.output.height * g.output.width)
+        #expect(count == 6)
+        let z = try g.encode(f.images, count: count)
+        #expect(z.count == f.encoded.count)
+        #expect(maxAbsDifference(z, f.encoded) <= 1e-5)
+        for tiles in TileKernel.allCases where tiles.isAvailable {
+            #expect(try g.encode(f.images, count: count, parallelism: Parallelism(threads: 2, tiles: tiles)) == z, "\(tiles) tile")
+        }
+        // Each image's z alone equals its row of the batch.
+        let per = f.images.count / count
+        for i in 0..<count {
+            let one = try g.encode(Array(f.images[(i * per)..<((i + 1) * per)]), count: 1)
+            #expect(one == Array(z[(i * 4)..<((i + 1) * 4)]))
+        }
+        #expect(throws: GeneratorInputError.size(array: "images", expected: 2 * per, found: per)) {
+            try g.encode(Array(f.images[0..<per]), count: 2)
         }
     }
 

@@ -44,18 +44,17 @@ def write_generator(path: str, nodes: Sequence[dict], *, name: str, z_dim: int, 
                     categorical: Sequence[int] | None = None, continuous: int = 0, weight_type: str = "f32",
                     description: str | None = None, license: str | None = None, dataset: str | None = None,
                     paper: str | None = None, training_command: str | None = None,
-                    training_epochs: int | None = None, omit_default_inputs: bool = False) -> None:
+                    training_epochs: int | None = None, omit_default_inputs: bool = False,
+                    encoder_nodes: Sequence[dict] | None = None) -> None:
     """Write one generator file. output = (channels, height, width). With omit_default_inputs, a node fed only by
-    the previous node gets no `inputs` key (FORMAT.md's default [i - 1])."""
+    the previous node gets no `inputs` key (FORMAT.md's default [i - 1]). encoder_nodes: a BiGAN's encoder graph
+    (input_image -> z), stored under gansynth.encoder.* keys and encoder.node.{i}.* tensors."""
     if weight_type not in WEIGHT_TYPES:
         raise ValueError(f"weight_type must be one of {WEIGHT_TYPES}, got {weight_type!r}")
     if z_distribution not in ("normal", "uniform", "truncated_normal"):
         raise ValueError("z_distribution must be 'normal', 'uniform' or 'truncated_normal'")
     if output_range not in ("tanh", "sigmoid"):
         raise ValueError("output_range must be 'tanh' or 'sigmoid'")
-    if not 1 <= len(nodes) <= 1024:
-        raise ValueError("node count must be 1...1024")
-
     w = gguf.GGUFWriter(path, ARCH)  # writes general.architecture = "gansynth"
     w.add_string("general.name", name)
     if description:
@@ -88,12 +87,24 @@ def write_generator(path: str, nodes: Sequence[dict], *, name: str, z_dim: int, 
     w.add_uint32("gansynth.output.width", int(wd))
     w.add_string("gansynth.output.range", output_range)
 
-    w.add_uint32("gansynth.graph.node_count", len(nodes))
+    _write_graph(w, nodes, "gansynth.", "", weight_type, omit_default_inputs)
+    if encoder_nodes:
+        _write_graph(w, encoder_nodes, "gansynth.encoder.", "encoder.", weight_type, omit_default_inputs)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def _write_graph(w, nodes, key_prefix: str, tensor_prefix: str, weight_type: str, omit_default_inputs: bool) -> None:
+    if not 1 <= len(nodes) <= 1024:
+        raise ValueError("node count must be 1...1024")
+    w.add_uint32(key_prefix + "graph.node_count", len(nodes))
     for i, node in enumerate(nodes):
         op = node["op"]
         if op not in OPS:
             raise ValueError(f"node {i}: unknown op {op!r}")
-        pre = f"gansynth.node.{i}."
+        pre = f"{key_prefix}node.{i}."
         w.add_string(pre + "op", op)
         ins = node_inputs(i, node)
         if any(not 0 <= j < i for j in ins):
@@ -113,7 +124,7 @@ def write_generator(path: str, nodes: Sequence[dict], *, name: str, z_dim: int, 
         for tname, t in (node.get("tensors") or {}).items():
             arr = _np(t)
             qt = _stored_weight_type(op, tname, arr, weight_type)
-            tn = f"node.{i}.{tname}"
+            tn = f"{tensor_prefix}node.{i}.{tname}"
             if qt == GGMLQuantizationType.F32:
                 w.add_tensor(tn, arr)  # numpy shape = PyTorch shape; gguf-py reverses it into ne
             elif qt == GGMLQuantizationType.F16:
@@ -121,10 +132,6 @@ def write_generator(path: str, nodes: Sequence[dict], *, name: str, z_dim: int, 
             else:
                 q = gguf.quants.quantize(arr, GGMLQuantizationType.Q8_0)  # uint8 (..., in/32*34)
                 w.add_tensor(tn, q, raw_dtype=GGMLQuantizationType.Q8_0)  # byte shape -> element shape
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -138,7 +145,8 @@ def field_value(field) -> Any:
 
 def read_generator(path: str) -> dict:
     """Parse a gansynth file with gguf.GGUFReader. Returns {"meta": {key: value}, "nodes": [...],
-    "tensors": {name: float32 array in PyTorch shape, dequantized}, "types": {name: GGMLQuantizationType}}."""
+    "encoder_nodes": [...] or None, "tensors": {name: float32 array in PyTorch shape, dequantized},
+    "types": {name: GGMLQuantizationType}}."""
     r = gguf.GGUFReader(path)
     meta = {k: field_value(f) for k, f in r.fields.items() if not k.startswith("GGUF.")}
     if meta.get("general.architecture") != ARCH:
@@ -149,10 +157,17 @@ def read_generator(path: str) -> dict:
         arr = gguf.quants.dequantize(t.data, t.tensor_type)
         tensors[t.name] = np.ascontiguousarray(arr, dtype=np.float32).reshape(shape)
         types[t.name] = t.tensor_type
-    n = int(meta["gansynth.graph.node_count"])
+    encoder = _read_graph(meta, tensors, "gansynth.encoder.", "encoder.") \
+        if "gansynth.encoder.graph.node_count" in meta else None
+    return {"meta": meta, "nodes": _read_graph(meta, tensors, "gansynth.", ""), "encoder_nodes": encoder,
+            "tensors": tensors, "types": types}
+
+
+def _read_graph(meta: dict, tensors: dict, key_prefix: str, tensor_prefix: str) -> list[dict]:
+    n = int(meta[key_prefix + "graph.node_count"])
     nodes = []
     for i in range(n):
-        pre = f"gansynth.node.{i}."
+        pre = f"{key_prefix}node.{i}."
         op = meta[pre + "op"]
         node = {"op": op, "params": {}, "tensors": {}}
         if op not in INPUT_OPS:
@@ -160,12 +175,12 @@ def read_generator(path: str) -> dict:
         for p in OPS[op].params:
             if pre + p in meta:
                 node["params"][p] = meta[pre + p]
-        prefix = f"node.{i}."
+        prefix = f"{tensor_prefix}node.{i}."
         for name, arr in tensors.items():
             if name.startswith(prefix):
                 node["tensors"][name[len(prefix):]] = arr
         nodes.append(node)
-    return {"meta": meta, "nodes": nodes, "tensors": tensors, "types": types}
+    return nodes
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -254,9 +269,10 @@ def sequential_to_nodes(modules: Iterable, head: Sequence[dict] | None = None) -
 
 def forward_nodes(nodes: Sequence[dict], *, z, label=None, categorical=None, continuous=None,
                   num_labels: int | None = None, categorical_sizes: Sequence[int] | None = None,
-                  truncation: float = 1.0):
+                  truncation: float = 1.0, images=None):
     """Run the graph on a batch with torch.nn.functional. z (N,Z); label (N,) ints; categorical (N, ncat) ints;
-    continuous (N, ncont). Returns the last node's output (N, ...)."""
+    continuous (N, ncont); images (N, C, H, W) for an encoder graph (z may then be None). Returns the last node's
+    output (N, ...)."""
     import torch
 
     def T(a):
@@ -265,7 +281,7 @@ def forward_nodes(nodes: Sequence[dict], *, z, label=None, categorical=None, con
     def ints(a):
         return None if a is None else torch.as_tensor(np.asarray(a), dtype=torch.long)
 
-    inputs = Inputs(z=T(z), label=ints(label), categorical=ints(categorical),
+    inputs = Inputs(z=None if z is None else T(z), images=None if images is None else T(images), label=ints(label), categorical=ints(categorical),
                     continuous=None if continuous is None else T(continuous), num_labels=int(num_labels or 0),
                     categorical_sizes=tuple(int(k) for k in (categorical_sizes or ())), truncation=float(truncation))
     outs: list = []

@@ -65,9 +65,11 @@ def expected_output(model_path: str, z: np.ndarray, label=None, categorical=None
 
 
 def write_fixture(model_path: str, fixture_path: str, seeds: Sequence[int], *, label=None, categorical=None,
-                  continuous=None, module=None) -> np.ndarray:
+                  continuous=None, module=None, images=None) -> np.ndarray:
     """Write `fixture_path` for the model in `model_path` and latents z from `seeds`. label: (N,) indices;
-    categorical: (N, ncat) indices; continuous: (N, ncont) values. Returns the expected output."""
+    categorical: (N, ncat) indices; continuous: (N, ncont) values. images (M, C, H, W), for a file with an encoder:
+    also stored with the encoder's output for them (`inputs.images`, `encoder_output`). Returns the expected
+    output."""
     g = read_generator(model_path)
     meta = g["meta"]
     zdim = int(meta["gansynth.z.dim"])
@@ -87,6 +89,10 @@ def write_fixture(model_path: str, fixture_path: str, seeds: Sequence[int], *, l
     if continuous is not None:
         w.add_tensor("inputs.continuous", np.asarray(continuous, dtype=np.float32))
     w.add_tensor("output", np.ascontiguousarray(out, dtype=np.float32))
+    if images is not None:
+        enc = forward_nodes(g["encoder_nodes"], z=None, images=images).detach().numpy()
+        w.add_tensor("inputs.images", np.ascontiguousarray(images, dtype=np.float32))
+        w.add_tensor("encoder_output", np.ascontiguousarray(enc, dtype=np.float32))
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

@@ -32,6 +32,7 @@ class Inputs:
     truncation_cutoff: int | None = None
     ws: object = None  # (N, num_ws, w_dim) W latents that replace the w_truncation node's output
     noise_mode: str = "const"  # noise nodes: const | none (random draws are gansynth's own stream)
+    images: object = None  # (N, C, H, W) the encoder's input, in the output range
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ OPS = {op.name: op for op in [
     Op("self_attention", {"key_channels": U32, "value_channels": U32},
        ("theta.weight", "theta.bias", "phi.weight", "phi.bias", "g.weight", "g.bias", "o.weight", "o.bias", "gamma"),
        forward=_self_attention),
+    Op("input_image", is_input=True, forward=lambda xs, p, t, i: i.images),
     Op("channel_slice", {"start": U32, "channels": U32},
        forward=lambda xs, p, t, i: xs[0][:, int(p.get("start", 0)):int(p.get("start", 0)) + int(p["channels"])]),
     Op("pixel_norm", forward=_pixel_norm),

@@ -7,7 +7,7 @@ import GanKernels
 
 /// Every op a model file may name, by its FORMAT.md name.
 let opRegistry: [String: any GraphOp.Type] = Dictionary(uniqueKeysWithValues: [
-    InputZ.self, InputLabel.self, InputCategorical.self, InputContinuous.self,
+    InputZ.self, InputLabel.self, InputCategorical.self, InputContinuous.self, InputImage.self,
     Embedding.self, Concat.self, Reshape.self,
     Linear.self, Conv2d.self, ConvTranspose2d.self, BatchNorm.self,
     ReLU.self, LeakyReLU.self, Tanh.self, Sigmoid.self,
@@ -63,6 +63,8 @@ struct SignatureContext {
     let node: Int
     let opName: String
     let spec: InputSpec
+    /// The encoder's input shape (C, H, W); nil in the generator graph.
+    var image: [Int]? = nil
 
     func mismatch(_ reason: String) -> ModelError { .shapeMismatch(node: node, op: opName, reason: reason) }
 }
@@ -71,8 +73,9 @@ struct SignatureContext {
 struct NodeAttributes {
     let metadata: Metadata
     let node: Int
+    var keyPrefix = "gansynth."
 
-    func key(_ name: String) -> String { "gansynth.node.\(node).\(name)" }
+    func key(_ name: String) -> String { "\(keyPrefix)node.\(node).\(name)" }
     func int(_ name: String, in range: ClosedRange<Int>) throws(ModelError) -> Int { try metadata.int(key(name), in: range) }
     func int(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(ModelError) -> Int {
         try metadata.int(key(name), default: value, in: range)
