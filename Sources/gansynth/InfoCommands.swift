@@ -78,8 +78,20 @@ struct Info: ParsableCommand {
         print("output:      \(o.channels)x\(o.height)x\(o.width) (\(o.channels == 1 ? "gray" : "RGB"), \(o.range == .tanh ? "tanh, [-1, 1]" : "sigmoid, [0, 1]"))")
         print("parameters:  \(g.parameterCount) (\(formatCount(g.parameterCount)))")
         print("MACs/image:  \(g.macsPerImage) (\(formatCount(g.macsPerImage)))")
+        if let e = g.encoderGraph {
+            print("encoder:     image \(o.channels)x\(o.height)x\(o.width) -> z \(i.zDimension), \(e.macsPerImage) MACs/image "
+                  + "(encode, reconstruct, interpolate --images)")
+        }
         print("layers:")
-        for node in g.graph.nodes {
+        printNodes(g.graph)
+        if let e = g.encoderGraph {
+            print("encoder layers:")
+            printNodes(e)
+        }
+    }
+
+    private func printNodes(_ graph: Graph) {
+        for node in graph.nodes {
             let inputs = node.inputs.isEmpty ? "" : " <- " + node.inputs.map(String.init).joined(separator: ",")
             let macs = node.macs > 0 ? "  \(formatCount(node.macs)) MACs" : ""
             print("  \(node.index)".padding(5) + terminalSafe(node.summary).padding(44) + "-> \(node.shape.map(String.init).joined(separator: "x"))\(inputs)\(macs)")

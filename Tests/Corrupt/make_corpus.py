@@ -1051,6 +1051,53 @@ def _():
 def _():
     return node3("bias_act").set("gansynth.node.3.clamp", v_f32(-5.0)).to_bytes()
 
+# --- The encoder graph (gansynth.encoder.*) ---------------------------------------------------------------
+
+def with_encoder(first_op="input_image", out_features=4):
+    """The base model plus an encoder: input_image (3, 2, 2) -> reshape (12) -> linear 12 -> out_features."""
+    m = base()
+    for k, v in [("gansynth.encoder.graph.node_count", v_u32(3)), ("gansynth.encoder.node.0.op", v_str(first_op)),
+                 ("gansynth.encoder.node.1.op", v_str("reshape")), ("gansynth.encoder.node.1.shape", v_arr_u32([12])),
+                 ("gansynth.encoder.node.2.op", v_str("linear")), ("gansynth.encoder.node.2.in_features", v_u32(12)),
+                 ("gansynth.encoder.node.2.out_features", v_u32(out_features))]:
+        m.set(k, v)
+    w = np.arange(12 * out_features, dtype=np.float32) / 48 - 0.5
+    m.tensors.append(Tensor("encoder.node.2.weight", [out_features, 12], f32_bytes(w)))
+    return m
+
+
+@case("encoder-reads-z", "the encoder's input node is input_z",
+      "encoder: graph node 0 (input_z): the encoder's input op is input_image")
+def _():
+    return with_encoder("input_z").to_bytes()
+
+
+@case("input-image-in-the-generator", "the generator's node 0 is input_image",
+      "graph node 0 (input_image): input_image belongs to the encoder graph")
+def _():
+    return base().set("gansynth.node.0.op", v_str("input_image")).to_bytes()
+
+
+@case("encoder-output-not-z", "the encoder makes 12 values for a z of 4",
+      "encoder: the encoder's last node makes [12] per image, but gansynth.z.dim is 4")
+def _():
+    return with_encoder(out_features=12).to_bytes()
+
+
+@case("encoder-tensor-missing", "the encoder's linear weight is absent",
+      "encoder.node.2.weight' needed by graph node 2 (linear) is missing")
+def _():
+    m = with_encoder()
+    m.tensors = [t for t in m.tensors if t.name != "encoder.node.2.weight"]
+    return m.to_bytes()
+
+
+@case("encoder-node-count-0", "gansynth.encoder.graph.node_count is 0",
+      "'gansynth.encoder.graph.node_count' is 0; allowed: 1 to 1024")
+def _():
+    return with_encoder().set("gansynth.encoder.graph.node_count", v_u32(0)).to_bytes()
+
+
 def main():
     os.makedirs(FILES, exist_ok=True)
     for old in os.listdir(FILES):
