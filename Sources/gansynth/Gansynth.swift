@@ -16,7 +16,8 @@ struct Gansynth: ParsableCommand {
         commandName: "gansynth",
         abstract: "Generate images with trained GAN generators stored as GGUF files.",
         version: version,
-        subcommands: [Sample.self, Interpolate.self, Sweep.self, Mix.self, Generate.self, ListModels.self, Info.self]
+        subcommands: [Sample.self, Interpolate.self, Sweep.self, Mix.self, Generate.self, Encode.self, Reconstruct.self,
+                      ListModels.self, Info.self]
     )
 
     static func main() {

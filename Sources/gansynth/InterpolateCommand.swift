@@ -60,6 +60,9 @@ struct Interpolate: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Keyframes from a .npy file of z vectors (N x z_dim float32) instead of seeds: row i is keyframe i, as `sample --latents` makes image i.", valueName: "file.npy"))
     var latents: String?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("BiGAN models: keyframes from images, e.g. a.png,b.png: each image's z by the encoder, so the walk goes between the reconstructions G(E(x)).", valueName: "list"))
+    var images: String?
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Write numbered frames into this folder instead of one grid.", valueName: "dir"))
     var frames: String?
 
@@ -80,8 +83,14 @@ struct Interpolate: ParsableCommand {
         if latents != nil && (seeds != nil || pairs != nil || seed != nil) {
             throw ValidationError("give either --latents or seeds (--seeds, --pairs, --seed): the file's rows are the keyframes")
         }
-        if !morph && pairs == nil && seeds == nil && latents == nil {
-            throw ValidationError("say what to walk between: --seeds a,b, --pairs P, --latents FILE or --label-from/--label-to")
+        if images != nil && (seeds != nil || pairs != nil || seed != nil || latents != nil || morph) {
+            throw ValidationError("give either --images or seeds (--seeds, --pairs, --seed, --latents, label morphs): the images are the keyframes")
+        }
+        if let images, images.split(separator: ",").count < 2 {
+            throw ValidationError("--images needs at least two images to walk between, e.g. a.png,b.png")
+        }
+        if !morph && pairs == nil && seeds == nil && latents == nil && images == nil {
+            throw ValidationError("say what to walk between: --seeds a,b, --pairs P, --latents FILE, --images a.png,b.png or --label-from/--label-to")
         }
         if let p = pairs {
             guard (1...1024).contains(p) else { throw ValidationError("--pairs must be 1 to 1024, got \(p)") }
@@ -109,7 +118,18 @@ struct Interpolate: ParsableCommand {
         if inW, let mode, mode != .linear {
             throw CLIError.usage("'\(generator.card.name)' walks in W, linearly (as gen_video.py); --mode \(mode.rawValue) is for walks in z")
         }
-        let latentsFile = try latents.map { path throws(CLIError) in try LatentsFile.load(path, dimension: spec.zDimension) }
+        var latentsFile = try latents.map { path throws(CLIError) in try LatentsFile.load(path, dimension: spec.zDimension) }
+        if let images {
+            try requireEncoder(generator, for: "interpolate --images")
+            let paths = images.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard paths.count <= 1024 else { throw CLIError.usage("--images names \(paths.count) images, more than 1024") }
+            var loaded: [InputImage] = []
+            for p in paths { loaded.append(try InputImage.load(p, for: generator)) }
+            let z = try encodeImages(loaded, generator: generator, model: model)
+            latentsFile = LatentsFile(name: loaded[0].name, sha256: loaded[0].sha256, rows: loaded.count,
+                                      dimension: spec.zDimension, values: z,
+                                      origin: "keyframe i's z is E(image i) for " + imagesText(loaded))
+        }
         if let latentsFile, labelFrom == nil, latentsFile.rows < 2 {
             throw CLIError.usage("--latents '\(terminalSafe(latentsFile.name))' has 1 row; a walk needs at least two keyframes")
         }

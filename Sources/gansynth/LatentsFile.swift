@@ -16,6 +16,8 @@ struct LatentsFile {
     let rows: Int, dimension: Int
     /// (rows, dimension)
     let values: [Float]
+    /// What made the rows, when they came from images rather than a file (interpolate --images).
+    var origin: String? = nil
 
     /// At most this many floats (512 MiB).
     static let valueLimit = 1 << 27
@@ -23,7 +25,9 @@ struct LatentsFile {
     func row(_ i: Int) -> [Float] { Array(values[(i * dimension)..<((i + 1) * dimension)]) }
 
     /// What images that use rows `seeds` say about them.
-    func describe() -> String { "\(name) (sha256 \(sha256)): image i's z is row i; labels and codes it does not fix are drawn from seed i" }
+    func describe() -> String {
+        origin ?? "\(name) (sha256 \(sha256)): image i's z is row i; labels and codes it does not fix are drawn from seed i"
+    }
 
     static func load(_ path: String, dimension: Int) throws(CLIError) -> LatentsFile {
         try load(path, row: [dimension], option: "--latents")

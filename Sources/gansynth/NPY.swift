@@ -4,10 +4,10 @@
 
 import GanImage
 
-/// Header of a C-order uint8 array of `shape`.
-func npyHeader(shape: [Int]) -> [UInt8] {
+/// Header of a C-order array of `shape`: uint8 (`|u1`) or little-endian float32 (`<f4`).
+func npyHeader(shape: [Int], descr: String = "|u1") -> [UInt8] {
     let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
-    var dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (\(dims)), }"
+    var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dims)), }"
     let prefix = 10                                   // magic (6) + version (2) + header length (2)
     let unpadded = prefix + dict.utf8.count + 1       // + the closing newline
     dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -28,4 +28,12 @@ func planarBytes(_ image: Image) -> [UInt8] {
         }
     }
     return out
+}
+
+/// A whole float32 .npy file of `values` in `shape`.
+func npyFloat32(_ values: [Float], shape: [Int]) -> [UInt8] {
+    var bytes = npyHeader(shape: shape, descr: "<f4")
+    bytes.reserveCapacity(bytes.count + values.count * 4)
+    for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 } }
+    return bytes
 }
