@@ -136,6 +136,12 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         for tiles in TileKernel.allCases where tiles.isAvailable {
             #expect(try f.generator.generate(f.inputs, parallelism: Parallelism(threads: 2, tiles: tiles)) == out, "\(tiles) tile")
         }
+        // A BiGAN's encoder, on the fixture's images.
+        #expect((f.generator.encoderGraph != nil) == !f.images.isEmpty)
+        if !f.images.isEmpty {
+            let count = f.encoded.count / f.generator.inputs.zDimension
+            #expect(maxAbsDifference(try f.generator.encode(f.images, count: count), f.encoded) <= 1e-4)
+        }
     }
 
     /// A model decoded and packed on 2 threads computes the same bits as one loaded on one.

@@ -255,11 +255,21 @@ def module_to_node(m) -> dict:
     raise ValueError(f"no gansynth op for module {type(m).__name__}")
 
 
-def sequential_to_nodes(modules: Iterable, head: Sequence[dict] | None = None) -> list[dict]:
-    """Nodes for `head` (default: one input_z node) followed by one node per module, each fed by the previous."""
+def sequential_to_nodes(modules: Iterable, head: Sequence[dict] | None = None, example=None) -> list[dict]:
+    """Nodes for `head` (default: one input_z node) followed by one node per module, each fed by the previous.
+    With `example` (one input batch), an nn.Flatten becomes a reshape to the size it flattens to."""
+    from torch import nn
     nodes = [dict(n) for n in (head if head is not None else [{"op": "input_z"}])]
+    x = example
     for m in modules:
-        nodes.append(module_to_node(m))
+        if isinstance(m, nn.Flatten):
+            if x is None:
+                raise ValueError("nn.Flatten needs `example` to know the size it flattens to")
+            nodes.append({"op": "reshape", "params": {"shape": [int(x[0].numel())]}})
+        else:
+            nodes.append(module_to_node(m))
+        if x is not None:
+            x = m(x)
     return nodes
 
 

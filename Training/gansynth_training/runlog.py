@@ -33,14 +33,17 @@ def provenance(ck: dict) -> tuple[int, str, str | None]:
             " ; ".join(portable_command(c) for c in commands) if commands else None)
 
 
-_DATA_ARG = re.compile(r"(--data[ =])(/\S+)")
+_DATA_ARG = re.compile(r"(--data[ =])(\S+)")
 
 
 def portable_command(command: str) -> str:
-    """`command` with an absolute --data folder written as $DATA/<name under the datasets folder>, so a model
-    file records how it was trained without naming the folders of the machine that trained it."""
+    """`command` with its --data folder written as $DATA/<name under the datasets folder> (an absolute folder, or
+    any under a `datasets` folder), so a model file records how it was trained without naming the folders of the
+    machine that trained it."""
     def relative(m: re.Match) -> str:
         parts = m.group(2).split("/")
+        if "datasets" not in parts and not m.group(2).startswith("/"):
+            return m.group(0)
         tail = parts[parts.index("datasets") + 1:] if "datasets" in parts else parts[-1:]
         return m.group(1) + "$DATA/" + "/".join(tail)
     return _DATA_ARG.sub(relative, command)
