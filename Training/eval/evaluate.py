@@ -17,6 +17,12 @@ models: image i asks for label i mod L). Metrics:
                        means no mode collapse) and the Fréchet distance between Gaussians fitted to the classifier's
                        penultimate features of the generated images and of the test set ("FD"); the floor is the
                        same distance between the test set and the training set
+  every model          confident share: images whose classifier probability for its predicted class is > 0.9,
+                       beside the same share for the real test images
+  BiGAN models         reconstruction through the CLI (`gansynth encode` of the test images, then `gansynth
+                       generate --latents`): mean L2 distance between each test digit and G(E(x)) in [0, 1] pixels,
+                       beside the mean distance between random pairs of test digits (the BiGAN paper's anchor: 5.95
+                       vs 9.60), and the share of test digits whose reconstruction the classifier puts in their class
   mnist-gan            Gaussian Parzen-window log-likelihood of the MNIST test set (Goodfellow et al. 2014): pixels
                        in [0, 1], sigma chosen on the validation split (the last 10,000 training images, which
                        mnist-gan does not train on) from a log grid, mean +- standard error over the 10,000 test
@@ -195,6 +201,34 @@ def parzen(samples: np.ndarray, x: np.ndarray, sigmas, batch: int = 1000) -> np.
     return res
 
 
+@torch.no_grad()
+def confident_share(clf, feats: np.ndarray, threshold: float = 0.9) -> float:
+    p = torch.softmax(clf.head(torch.from_numpy(feats).float()), 1)
+    return float((p.max(1).values > threshold).double().mean())
+
+
+def reconstruct(gansynth: str, model: str, images: np.ndarray, threads: int | None) -> tuple[np.ndarray, str]:
+    """G(E(x)) of (N, C, H, W) uint8 images through the CLI: each image written as a PGM/PPM file, encoded with
+    `gansynth encode`, and the codes turned back into images with `gansynth generate --latents`."""
+    extra = ["--threads", str(threads)] if threads else []
+    with tempfile.TemporaryDirectory() as d:
+        paths = []
+        for i, x in enumerate(images):
+            path = os.path.join(d, f"{i:05d}.{'pgm' if x.shape[0] == 1 else 'ppm'}")
+            with open(path, "wb") as f:
+                f.write(f"{'P5' if x.shape[0] == 1 else 'P6'}\n{x.shape[2]} {x.shape[1]}\n255\n".encode())
+                f.write(np.ascontiguousarray(x.transpose(1, 2, 0)).tobytes())
+            paths.append(path)
+        z = os.path.join(d, "z.npy")
+        enc = [gansynth, "encode", "--model", model] + extra + ["-o", z]
+        subprocess.run(enc + paths, check=True)
+        out = os.path.join(d, "x.npy")
+        gen = [gansynth, "generate", "--model", model, "--latents", z, "--format", "npy", "--quiet"] + extra + [out]
+        subprocess.run(gen, check=True)
+        return np.load(out), (" ".join(enc[1:-2]) + " -o Z.npy IMAGES… ; " + " ".join(gen[1:-1]).replace(z, "Z.npy")
+                              + " OUT.npy")
+
+
 def histogram_stats(preds: np.ndarray) -> dict:
     h = np.bincount(preds, minlength=10) / len(preds)
     return {"class_histogram": [round(float(v), 4) for v in h], "min_class_share": float(h.min()),
@@ -211,7 +245,7 @@ def reference(dataset: str, clf):
         _, fte = predict(clf, xte)
         sub = np.random.RandomState(0).choice(len(xtr), 10000, replace=False)
         _, ftr = predict(clf, xtr[sub])
-        _floor_cache[dataset] = (fte, frechet(fte, ftr))
+        _floor_cache[dataset] = (fte, frechet(fte, ftr), confident_share(clf, fte))
     return _floor_cache[dataset]
 
 
@@ -232,12 +266,25 @@ def evaluate_model(name: str, args) -> dict:
     if imgs.shape != (args.n,) + expect or imgs.dtype != np.uint8:
         raise SystemExit(f"{name}: generated {imgs.shape} {imgs.dtype}, expected {(args.n,) + expect} uint8")
     preds, feats = predict(clf, imgs)
-    fte, floor = reference(dataset, clf)
+    fte, floor, confident_real = reference(dataset, clf)
     res = {"model": name, "file": os.path.relpath(path, ROOT), "file_bytes": os.path.getsize(path),
            "dataset": dataset, "n": args.n, "generated_with": how, "generate_seconds": round(gen_s, 1),
            "classifier_test_accuracy": ck["test_accuracy"], "epochs": int(meta.get("gansynth.training.epochs", 0)),
-           "fd": frechet(feats, fte), "fd_floor_test_vs_train": floor}
+           "fd": frechet(feats, fte), "fd_floor_test_vs_train": floor,
+           "confident_share": confident_share(clf, feats), "confident_share_real": confident_real}
     res.update(histogram_stats(preds))
+    if "gansynth.encoder.graph.node_count" in meta:
+        xte, yte = dataset_arrays(dataset, "test")
+        t1 = time.time()
+        rec, how_rec = reconstruct(args.gansynth, path, xte[:args.n], args.threads)
+        x = xte[:args.n].reshape(len(rec), -1).astype(np.float64) / 255.0
+        r = rec.reshape(len(rec), -1).astype(np.float64) / 255.0
+        pairs = np.random.RandomState(0).permutation(len(x))
+        rec_preds, _ = predict(clf, rec)
+        res.update({"reconstructed_with": how_rec, "reconstruct_seconds": round(time.time() - t1, 1),
+                    "reconstruction_l2": float(np.linalg.norm(x - r, axis=1).mean()),
+                    "random_pairs_l2": float(np.linalg.norm(x - x[pairs], axis=1).mean()),
+                    "reconstruction_class_kept": float((rec_preds == yte[:args.n]).mean())})
     if labels:
         asked = np.arange(args.n) % len(labels)
         res["label_accuracy"] = float((preds == asked).mean())
@@ -283,7 +330,8 @@ def table(results: dict) -> str:
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--models", default="mnist-dcgan,mnist-gan,mnist-cgan,mnist-infogan,fashion-cgan,cifar10-cgan",
+    p.add_argument("--models", default="mnist-dcgan,mnist-gan,mnist-cgan,mnist-infogan,mnist-bigan,fashion-cgan,"
+                                       "cifar10-cgan,cifar10-biggan,cifar10-wgan-gp,cifar10-dcgan",
                    help="comma-separated names (Models/<name>.gguf) or .gguf paths; missing files are skipped")
     p.add_argument("--gansynth", default=os.path.join(ROOT, ".build", "release", "gansynth"))
     p.add_argument("--n", type=int, default=10000)

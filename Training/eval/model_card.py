@@ -16,7 +16,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINING = os.path.dirname(HERE)
 ROOT = os.path.dirname(TRAINING)
-ORDER = ["mnist-dcgan", "mnist-gan", "mnist-cgan", "mnist-infogan", "fashion-cgan", "cifar10-cgan"]
+ORDER = ["mnist-dcgan", "mnist-gan", "mnist-cgan", "mnist-infogan", "mnist-bigan", "fashion-cgan", "cifar10-cgan",
+         "cifar10-biggan", "cifar10-wgan-gp", "cifar10-dcgan"]
 ARCH = {
     "mnist-dcgan": "DCGAN: z 100 → linear → 2 transposed convs, 7.3 M MACs",
     "mnist-gan": "MLP: z 100 (uniform) → 1200 → 1200 → 784 sigmoid, 2.5 M MACs",
@@ -24,9 +25,17 @@ ARCH = {
     "mnist-infogan": "InfoGAN (the paper's MNIST layers): z 62 + categorical 10 + 2 continuous → 1024 → 128×7×7 → 2 transposed convs, 13.1 M MACs, q8_0",
     "fashion-cgan": "conditional DCGAN: z 100 + one-hot label, 7.3 M MACs",
     "cifar10-cgan": "conditional DCGAN: z 128 + one-hot label → 3 transposed convs, 18 M MACs",
+    "mnist-bigan": "BiGAN: G z 50 (uniform) → linear → 2 transposed convs, 6.9 M MACs; encoder E image → 2 convs → 256 → z 50 in the same file",
+    "cifar10-biggan": "BigGAN: z 128 + shared class embedding → 3 residual blocks (128 ch, conditional BN) with self-attention at 16×16",
+    "cifar10-wgan-gp": "unconditional DCGAN: z 128 → linear 4096 → 3 transposed convs, 18 M MACs",
+    "cifar10-dcgan": "unconditional DCGAN: z 128 → linear 4096 → 3 transposed convs, 18 M MACs",
 }
 COMMAND = {
-    "mnist-dcgan": "`python3 Training/train_mnist_dcgan.py --data DIR --epochs 25`",
+    "mnist-dcgan": "`python3 Training/train_zoo.py --model mnist-dcgan --data DIR` (the file holds the moving average of G's weights)",
+    "mnist-bigan": "`python3 Training/train_bigan.py --data DIR` + `export_bigan.py`",
+    "cifar10-biggan": "`python3 Training/train_biggan.py --data DIR/cifar10-jpg.tar.gz` + `export_biggan.py`",
+    "cifar10-wgan-gp": "`python3 Training/train_zoo.py --model cifar10-wgan-gp --data DIR/cifar10-jpg.tar.gz`",
+    "cifar10-dcgan": "`python3 Training/train_zoo.py --model cifar10-dcgan --data DIR/cifar10-jpg.tar.gz`",
     "mnist-gan": "`python3 Training/train_zoo.py --model mnist-gan --epochs 300`, then `--resume --epochs 320 --ema 0.999`, then `--resume --epochs 360 --ema 0.9999` (the file holds the moving average of G's weights)",
     "mnist-cgan": "`python3 Training/train_zoo.py --model mnist-cgan --epochs 10`",
     "mnist-infogan": "`python3 Training/train_zoo.py --model mnist-infogan --epochs 8 --seed 5 --info-cat-weight 0.5` + `export_zoo.py --weight-type q8_0`",
@@ -72,7 +81,13 @@ def main() -> None:
         if "parzen_mean" in ev:
             metrics.append(f"Parzen {ev['parzen_mean']:.0f} ± {ev['parzen_stderr']:.0f} (σ {ev['parzen_sigma']:.3f}; "
                            f"paper 225 ± 2)")
+        if "reconstruction_l2" in ev:
+            metrics.append(f"reconstruction L2 {ev['reconstruction_l2']:.2f} vs random pairs {ev['random_pairs_l2']:.2f} "
+                           f"(paper 5.95 vs 9.60); class kept {100 * ev['reconstruction_class_kept']:.1f}%")
         if ev:
+            if "confident_share" in ev:
+                metrics.append(f"confident (p > 0.9) {100 * ev['confident_share']:.1f}% (real test images "
+                               f"{100 * ev['confident_share_real']:.1f}%)")
             metrics.append(f"smallest class {100 * ev['min_class_share']:.1f}%")
             metrics.append(f"FD {ev['fd']:.2f} (floor {ev['fd_floor_test_vs_train']:.2f})")
             metrics.append(f"classifier test accuracy {100 * ev['classifier_test_accuracy']:.1f}%")
