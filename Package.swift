@@ -33,13 +33,15 @@ let package = Package(
         .target(name: "GanKernels", dependencies: ["CKernels"], swiftSettings: cpuFlags),
         .target(name: "GanModel", dependencies: ["GGUFFormat", "GanKernels", "GanLatent"], swiftSettings: cpuFlags),
         .target(name: "GanLatent", swiftSettings: cpuFlags),
-        .target(name: "GanImage", dependencies: ["CPNGShim", "CJPEGShim"], swiftSettings: cpuFlags),
+        .target(name: "GanImage", dependencies: ["CPNGShim", "CJPEGShim", "CAnimShim"], swiftSettings: cpuFlags),
 
         // MARK: C shims (the only code that calls setjmp/longjmp), libcrypto, and the C kernels (code for one CPU feature at a time)
         // The kernels are optimized in debug builds too, like the Swift numeric modules.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         .target(name: "CPNGShim", linkerSettings: [.linkedLibrary("png")]),
         .target(name: "CJPEGShim", linkerSettings: [.linkedLibrary("jpeg")]),
+        .target(name: "CAnimShim", linkerSettings: [.linkedLibrary("gif"), .linkedLibrary("webpmux"),
+                                                    .linkedLibrary("webpdemux"), .linkedLibrary("webp")]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         // MARK: Executable

@@ -15,6 +15,8 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
     case encodeFailed(format: ImageFormat, message: String)
     /// The bytes are not a readable image of `format`; `message` says why.
     case decodeFailed(format: ImageFormat, message: String)
+    /// An animation encoder or decoder (giflib, libwebp) refused or failed; `format` is "GIF" or "WebP".
+    case animationFailed(format: String, message: String)
     /// `writeAtomically` failed; `errno` is the failing call's, and no temporary file is left behind.
     case fileWriteFailed(path: String, errno: Int32)
     /// `writeAll`/`writeToStandardOutput` failed for a reason other than a closed pipe.
@@ -37,6 +39,8 @@ public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(format.displayName) encoding failed: \(oneLine(message))"
         case let .decodeFailed(format, message):
             return "\(format.displayName) decoding failed: \(oneLine(message))"
+        case let .animationFailed(format, message):
+            return "animated \(format): \(oneLine(message))"
         case let .fileWriteFailed(path, e):
             return "cannot write '\(oneLine(path))': \(errnoDescription(e))"
         case let .outputWriteFailed(fd, e):
