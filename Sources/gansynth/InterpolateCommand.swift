@@ -66,10 +66,16 @@ struct Interpolate: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Write numbered frames into this folder instead of one grid.", valueName: "dir"))
     var frames: String?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Write the walk as one animation instead: .gif (gray models exact, RGB with one quantized palette), .webp (lossless) or .mp4 (H.264 through ffmpeg on PATH). Frames as for --frames.", valueName: "file"))
+    var video: String?
+
+    @Option(parsing: .unconditional, help: "Frames per second of --video, 1-120. Default: 30 (a GIF rounds the frame time to hundredths of a second).")
+    var fps: Double = 30
+
     @OptionGroup var grid: GridOptions
     @OptionGroup var encoding: EncodingOptions
 
-    @Argument(help: "Output file or - (not with --frames).")
+    @Argument(help: "Output file or - (not with --frames or --video).")
     var output: String?
 
     func validate() throws {
@@ -104,7 +110,13 @@ struct Interpolate: ParsableCommand {
             if seed != nil { throw ValidationError("give either --seeds or --seed, not both: --seed is for --pairs and label morphs") }
         }
         if frames != nil && output != nil { throw ValidationError("--frames writes a folder of frames; drop the output file '\(output!)'") }
-        if frames == nil && output == nil { throw ValidationError("missing output file (or --frames DIR)") }
+        if let video {
+            if frames != nil { throw ValidationError("give either --frames DIR or --video FILE") }
+            if let output { throw ValidationError("--video writes '\(video)'; drop the output file '\(output)'") }
+            _ = try VideoFormat.of(video)
+        }
+        if !(1...120).contains(fps) { throw ValidationError("--fps must be 1 to 120, got \(fps)") }
+        if frames == nil && video == nil && output == nil { throw ValidationError("missing output file (or --frames DIR, --video FILE)") }
         if let output { _ = try encoding.imageFormat(for: output) }
     }
 
@@ -156,7 +168,7 @@ struct Interpolate: ParsableCommand {
                     return r
                 })
             }
-            if frames != nil { paths = [paths.flatMap { $0 }] }
+            if sequence { paths = [paths.flatMap { $0 }] }
         } else {
             let keys: [UInt32] = seedList ?? (0..<(2 * pairs!)).map { (seed ?? 0) + UInt32($0) }
             keyframes = keys
@@ -165,7 +177,7 @@ struct Interpolate: ParsableCommand {
                 : zip(keys, keys.dropFirst()).map { ($0, $1) }
             // (from, to, t) along each path.
             var points: [[(UInt32, UInt32, Double)]]
-            if frames != nil {
+            if sequence {
                 let loop = keys.first == keys.last
                 let frameTs = (0..<steps).map { Double($0) / Double(steps) }
                 var path = segments.flatMap { seg in frameTs.map { (seg.0, seg.1, $0) } }
@@ -191,12 +203,12 @@ struct Interpolate: ParsableCommand {
         guard requests.count <= Limits.images else {
             throw CLIError.usage("that makes \(requests.count) images, more than \(Limits.images); use fewer seeds or steps")
         }
-        if frames == nil {
+        if !sequence {
             try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: steps)
             try checkFormat(encoding.imageFormat(for: output!), for: generator)
         } else {
             try checkPictureSize(count: 1, generator: generator, grid: grid)
-            try checkFormat(formatForFrames(), for: generator)
+            if video == nil { try checkFormat(formatForFrames(), for: generator) }
         }
         // Walks in W give their W as they are; the psi they were mapped with only shows in the PNG text.
         let (images, inputs) = try render(requests, generator: generator, model: model, truncation: truncation,
@@ -205,14 +217,14 @@ struct Interpolate: ParsableCommand {
                               extra: [("gansynth:interpolation", inW ? "linear in W" : mode.rawValue)]
                                   + conditionsText(inputs, generator: generator) + style.controls.text(for: generator)
                                   + (latentsFile.map { [("gansynth:latents", $0.describe())] } ?? []))
-        if let dir = frames {
+        if let video {
+            try writeVideo(images.map { scaledFrame($0) }, to: video, fps: fps)
+        } else if let dir = frames {
             try makeDirectory(dir)
             let ext = try formatForFrames().fileExtension
             let digits = frameDigits(count: images.count)
             for (i, image) in images.enumerated() {
-                let scaled = grid.scale.up > 1 ? upscaleNearest(image, factor: grid.scale.up)
-                    : downscaleArea(image, factor: grid.scale.down)
-                try write(scaled, to: "\(dir)/frame_\(String(i).leftPadded(digits)).\(ext)", encoding: encoding, text: text)
+                try write(scaledFrame(image), to: "\(dir)/frame_\(String(i).leftPadded(digits)).\(ext)", encoding: encoding, text: text)
             }
             try removeStaleFrames(in: dir, keeping: images.count, digits: digits, fileExtension: ext)
         } else {
@@ -232,6 +244,14 @@ struct Interpolate: ParsableCommand {
         let per = ws.count / max(1, unique.count)
         return Dictionary(uniqueKeysWithValues: unique.enumerated().map { ($1, Array(ws[($0 * per)..<(($0 + 1) * per)])) })
     }
+
+    /// Frames (of --frames and --video) are single images, scaled by --scale.
+    private func scaledFrame(_ image: Image) -> Image {
+        grid.scale.up > 1 ? upscaleNearest(image, factor: grid.scale.up) : downscaleArea(image, factor: grid.scale.down)
+    }
+
+    /// One path through every keyframe, frame by frame, rather than grid rows.
+    private var sequence: Bool { frames != nil || video != nil }
 
     private func formatForFrames() throws -> ImageFormat {
         try encoding.imageFormat() ?? .png

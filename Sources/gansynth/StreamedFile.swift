@@ -13,6 +13,8 @@ import Darwin
 final class StreamedFile {
     let path: String
     private let temp: String
+    /// Where the bytes go until `commit`; another program may write the file there (ffmpeg).
+    var tempPath: String { temp }
     private var fd: Int32
     private var buffer: [UInt8] = []
     private static let flushSize = 1 << 20
