@@ -17,7 +17,7 @@ struct Gansynth: ParsableCommand {
         abstract: "Generate images with trained GAN generators stored as GGUF files.",
         version: version,
         subcommands: [Sample.self, Interpolate.self, Sweep.self, Mix.self, Generate.self, Encode.self, Reconstruct.self,
-                      ListModels.self, Info.self]
+                      Serve.self, ListModels.self, Info.self]
     )
 
     static func main() {

@@ -49,9 +49,9 @@ enum ModelLocator {
     }
 
     /// Every model file in the search path; a name found twice is listed where it is found first.
-    static func installedModels() -> [(name: String, path: String)] {
+    static func installedModels(searching dirs: [String]? = nil) -> [(name: String, path: String)] {
         var found: [(String, String)] = [], names = Set<String>()
-        for dir in searchDirectories() {
+        for dir in dirs ?? searchDirectories() {
             for file in listDirectory(dir).sorted() where file.hasSuffix(".gguf") && !file.hasPrefix(".") {
                 let name = String(file.dropLast(5))
                 if names.insert(name).inserted { found.append((name, "\(dir)/\(file)")) }

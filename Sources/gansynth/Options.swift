@@ -107,6 +107,7 @@ struct ModelOptions: ParsableArguments {
     /// `path`: the file to load when --model is not given (instead of the default model).
     func load(compute: Bool = true, path chosen: String? = nil) throws(CLIError) -> (generator: Generator, path: String) {
         if compute { parallelism.keepHelpersAwake(seconds: 0.2) }
+        if let served = Served.request { return try served.models.generator(named: model ?? ModelLocator.defaultModel, parallelism: parallelism) }
         let path: String
         if model == nil, let chosen { path = chosen } else { path = try ModelLocator.locate(model) }
         do { return (try Generator(path: path, parallelism: parallelism), path) } catch { throw .model(path, error) }

@@ -235,7 +235,9 @@ func write(_ picture: Image, to path: String, encoding: EncodingOptions, text: [
     options.text = text
     do {
         let bytes = try encode(picture, as: format, options: options)
-        if path == "-" {
+        if path == "-", let served = Served.request {
+            served.append(bytes)
+        } else if path == "-" {
             try writeToStandardOutput(bytes)
         } else {
             try writeAtomically(bytes, to: path)
@@ -256,7 +258,7 @@ func provenance(generator: Generator, modelPath: String, seeds: [UInt32], trunca
         TextChunk(key: "gansynth:model-sha256", value: generator.fileSHA256),
         TextChunk(key: "gansynth:seeds", value: formatSeedList(seeds)),
         TextChunk(key: "gansynth:truncation", value: truncation.map { String($0) } ?? "none"),
-        TextChunk(key: "gansynth:command", value: CommandLine.arguments.map(shellQuoted).joined(separator: " ")),
+        TextChunk(key: "gansynth:command", value: (Served.request?.command ?? CommandLine.arguments).map(shellQuoted).joined(separator: " ")),
     ]
     for (k, v) in extra { chunks.append(TextChunk(key: k, value: v)) }
     return chunks
@@ -301,7 +303,7 @@ func formatSeedList(_ seeds: [UInt32]) -> String {
     return parts.joined(separator: ",")
 }
 
-private func shellQuoted(_ s: String) -> String {
+func shellQuoted(_ s: String) -> String {
     let safe = s.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,+@".contains($0) }
     return safe && !s.isEmpty ? s : "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
 }

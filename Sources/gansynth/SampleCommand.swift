@@ -22,6 +22,10 @@ struct Sample: ParsableCommand {
     var ws: String?
     @Option(name: [.customLong("label"), .customLong("class")], parsing: .unconditional, help: ArgumentHelp("Class for conditional models: an index or a name (case-insensitive); --class is the same option (gen_images.py's name). Default: drawn from each seed.", valueName: "label"))
     var label: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("InfoGAN: fix the categorical codes, one value per code, e.g. 3 or 3,1. Default: drawn from each seed.", valueName: "list"))
+    var categorical: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("InfoGAN: fix the continuous codes, one value per code in [-1, 1], e.g. 0.5,-0.25. Default: drawn from each seed.", valueName: "list"))
+    var continuous: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Class table: 'all' or a comma-separated list of labels, one row each.", valueName: "labels"))
     var labels: String?
     @Option(parsing: .unconditional, help: ArgumentHelp("Images per row of the class table (seeds seed … seed+k-1), 1-1024. Default: 8.", valueName: "k"))
@@ -79,7 +83,11 @@ struct Sample: ParsableCommand {
         } else {
             let fixedLabel = try label.map { text throws(CLIError) in try resolveLabel(text, for: generator) }
             let seedList = try seeds.source(defaultCount: 64, zDimension: z)
-            requests = (0..<seedList.count).map { ImageRequest(seed: seedList[$0], label: fixedLabel, z: seedList.z($0)) }
+            let codes = try fixedCodes(for: generator)
+            requests = (0..<seedList.count).map {
+                ImageRequest(seed: seedList[$0], label: fixedLabel, z: seedList.z($0), categorical: codes.categorical,
+                             continuous: codes.continuous)
+            }
             latentsFile = seedList.latents
         }
         try checkPictureSize(count: requests.count, generator: generator, grid: grid, columns: columns)
@@ -98,6 +106,43 @@ struct Sample: ParsableCommand {
                   text: provenance(generator: generator, modelPath: path, seeds: requests.map(\.seed),
                                    truncation: truncation, extra: conditionsText(inputs, generator: generator)
                                        + style.controls.text(for: generator) + fileText))
+    }
+}
+
+extension Sample {
+    /// --categorical and --continuous, checked against the model's codes; nil where not given.
+    func fixedCodes(for generator: Generator) throws(CLIError) -> (categorical: [Int]?, continuous: [Float]?) {
+        let spec = generator.inputs
+        var cat: [Int]? = nil, cont: [Float]? = nil
+        if let categorical {
+            let sizes = spec.categoricalSizes
+            guard !sizes.isEmpty else { throw .usage("--categorical: '\(generator.card.name)' has no categorical codes") }
+            let parts = categorical.split(separator: ",", omittingEmptySubsequences: false)
+            guard parts.count == sizes.count else {
+                throw .usage("--categorical gives \(parts.count) values; '\(generator.card.name)' has \(sizes.count) categorical code\(sizes.count == 1 ? "" : "s")")
+            }
+            cat = []
+            for (k, part) in parts.enumerated() {
+                guard let v = Int(part), (0..<sizes[k]).contains(v) else {
+                    throw .usage("--categorical: code \(k + 1) takes 0 to \(sizes[k] - 1), got '\(terminalSafe(String(part)))'")
+                }
+                cat!.append(v)
+            }
+        }
+        if let continuous {
+            let n = spec.continuousCount
+            guard n > 0 else { throw .usage("--continuous: '\(generator.card.name)' has no continuous codes") }
+            let parts = continuous.split(separator: ",", omittingEmptySubsequences: false)
+            guard parts.count == n else { throw .usage("--continuous gives \(parts.count) values; '\(generator.card.name)' has \(n)") }
+            cont = []
+            for (k, part) in parts.enumerated() {
+                guard let v = Float(part), v.isFinite, abs(v) <= 1000 else {
+                    throw .usage("--continuous: code \(k + 1) must be a number within ±1000, got '\(terminalSafe(String(part)))'")
+                }
+                cont!.append(v)
+            }
+        }
+        return (cat, cont)
     }
 }
 
