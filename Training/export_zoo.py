@@ -68,6 +68,29 @@ def cross_check(spec, path: str) -> float:
     return float(np.max(np.abs(ref - graph)))
 
 
+def standing_statistics(G, spec, batches: int = 100, batch: int = 256) -> None:
+    """Every batch norm's running statistics replaced by the average over `batches` random batches in training mode."""
+    bns = [m for m in G.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    G.train()
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for _ in range(batches):
+            z = torch.randn(batch, spec.z_dim, generator=gen) if spec.z_distribution == "normal" else \
+                torch.rand(batch, spec.z_dim, generator=gen) * 2 - 1
+            kw = {}
+            if spec.conditional:
+                kw["label"] = torch.randint(0, len(spec.labels), (batch,), generator=gen)
+            if spec.infogan:
+                kw["categorical"] = torch.stack([torch.randint(0, k, (batch,), generator=gen) for k in spec.categorical], 1)
+                kw["continuous"] = torch.rand(batch, spec.continuous, generator=gen) * 2 - 1
+            G(z, **kw)
+    for m in bns:
+        m.momentum = 0.1
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", required=True, choices=sorted(SPECS))
@@ -75,6 +98,10 @@ def main(argv=None) -> None:
     p.add_argument("--out", help="default: Models/<model>.gguf")
     p.add_argument("--fixture", help="parity fixture path ('' to skip; default Tests/Fixtures/<model>.expected.gguf)")
     p.add_argument("--weight-type", choices=["f32", "f16", "q8_0"], default="f16")
+    p.add_argument("--weights", choices=["ema", "live", "ema-standing"], default="ema",
+                   help="the moving average of G's weights when the run kept one (default), the trained weights, or "
+                        "the moving average with its batch-norm statistics recomputed: the averaged weights' own, over "
+                        "100 batches of 256 random z in training mode (Brock et al.'s standing statistics)")
     args = p.parse_args(argv)
     spec = SPECS[args.model]
     ckpt = args.checkpoint or os.path.join(HERE, "runs", spec.name, "checkpoint.pt")
@@ -87,7 +114,9 @@ def main(argv=None) -> None:
     if ck.get("model") != spec.name:
         sys.exit(f"{ckpt} is a checkpoint of {ck.get('model')!r}, not {spec.name!r}")
     G = build_generator(spec)
-    G.load_state_dict(generator_state(ck))
+    G.load_state_dict(ck["G"] if args.weights == "live" else generator_state(ck))
+    if args.weights == "ema-standing":
+        standing_statistics(G, spec)
     G.eval()
     epochs, trained, command = provenance(ck)
     hours = ck.get("train_seconds", 0.0) / 3600

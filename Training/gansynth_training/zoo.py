@@ -304,9 +304,11 @@ class ConvDiscriminator(nn.Module):
             )
             feat = 256 * 4 * 4
         else:
+            # DCGAN's trunk; with the hinge loss spectrally normalised and without batch norm (Miyato et al. 2018).
+            bn = (lambda c: nn.BatchNorm2d(c)) if spec.loss != "hinge" else (lambda c: nn.Identity())
             self.trunk = nn.Sequential(
-                nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
-                nn.Conv2d(64, 128, 4, 2, 1), nn.BatchNorm2d(128), nn.LeakyReLU(0.2),
+                sn(nn.Conv2d(1, 64, 4, 2, 1)), nn.LeakyReLU(0.2),
+                sn(nn.Conv2d(64, 128, 4, 2, 1)), bn(128), nn.LeakyReLU(0.2),
                 nn.Flatten(),
             )
             feat = 128 * 7 * 7
