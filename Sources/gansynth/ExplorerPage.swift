@@ -109,12 +109,13 @@ function setModel() {
   m.categorical.forEach((k, i) => { codes += '<label for="cat' + i + '">Categorical code ' + (i + 1) + '</label><select id="cat' + i + '">' + [...Array(k).keys()].map((v) => "<option>" + v + "</option>").join("") + "</select>"; });
   for (let i = 0; i < m.continuous; i++) codes += '<label for="cont' + i + '">Continuous code ' + (i + 1) + '</label><input id="cont' + i + '" type="range" min="-100" max="100" value="0">';
   $("codes").innerHTML = codes;
-  $("codes").querySelectorAll("input, select").forEach((e) => e.addEventListener("input", refresh));
+  $("codes").querySelectorAll("input, select").forEach((e) => { e.addEventListener("input", refresh); e.addEventListener("change", refresh); });
   refresh();
 }
 
 function setMode() {
   const mode = $("view-mode").value;
+  if (mode === "interpolate" && $("seed-b").value === $("seed").value) $("seed-b").value = Number($("seed").value) + 1;
   $("seed-b-box").classList.toggle("hidden", mode !== "interpolate");
   $("grid-box").classList.toggle("hidden", mode !== "grid");
   $("codes").classList.toggle("hidden", mode === "interpolate");
@@ -129,11 +130,15 @@ $("minus").addEventListener("click", () => bump(-1));
 $("plus").addEventListener("click", () => bump(1));
 $("random").addEventListener("click", () => { $("seed").value = Math.floor(Math.random() * 4294967296); refresh(); });
 $("t").addEventListener("input", showStripCell);
-for (const id of ["seed", "seed-b", "n", "label", "truncation", "psi", "scale"]) $(id).addEventListener("input", () => {
+function changed() {
   $("trunc-value").textContent = $("truncation").value < 100 ? ($("truncation").value / 100).toFixed(2) : "off";
   $("psi-value").textContent = ($("psi").value / 100).toFixed(2);
   refresh();
-});
+}
+for (const id of ["seed", "seed-b", "n", "label", "truncation", "psi", "scale"]) {
+  $(id).addEventListener("input", changed);
+  $(id).addEventListener("change", changed);
+}
 
 fetch("/api/models").then((r) => r.json()).then((list) => {
   models = list;
