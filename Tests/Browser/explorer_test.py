@@ -4,7 +4,7 @@ Selenium opens the page, picks a conditional model and a class by name, moves th
 seed, and reads back each image shown, which must change with the controls and equal, byte for byte, what the API
 gives for the command the page displays.
 
-    python3 Tests/Browser/explorer_test.py .build/debug/gansynth [--screenshots DIR]
+    python3 Tests/Browser/explorer_test.py .build/debug/gansynth [--screenshots DIR]   # DIR/serve-page*.png
 
 Exits 0 when every check holds; prints one line per check.
 """
