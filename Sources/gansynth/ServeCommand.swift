@@ -35,13 +35,17 @@ struct Serve: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Folders of .gguf models to offer (default: the model path, README \"Where models are found\").", valueName: "dir"))
     var models: [String] = []
 
-    @Option(parsing: .unconditional, help: "Image requests computed at once, 1-256; more get 503. Default: 2 per core.")
+    @Option(parsing: .unconditional, help: "Image requests computed at once, 1-256. Default: 2 per core.")
     var concurrency: Int?
+
+    @Option(parsing: .unconditional, help: "Image requests that may wait for one of those slots, 0-65536; more get 503. Default: 256.")
+    var queue: Int = 256
 
     func validate() throws {
         guard CommandLineCheck.validating else { return }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
         if let c = concurrency, !(1...256).contains(c) { throw ValidationError("--concurrency must be 1 to 256, got \(c)") }
+        guard (0...65536).contains(queue) else { throw ValidationError("--queue must be 0 to 65536, got \(queue)") }
     }
 
     func run() throws {
@@ -51,7 +55,7 @@ struct Serve: ParsableCommand {
         guard !paths.isEmpty else { throw CLIError.usage("no models to serve in \(models.isEmpty ? "the model path" : models.joined(separator: ", "))") }
         let count = paths.count
         let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        let server = ExplorerServer(models: ModelTable(paths: paths), concurrency: concurrency ?? 2 * cores)
+        let server = ExplorerServer(models: ModelTable(paths: paths), slots: Slots(concurrency ?? 2 * cores, queue: queue))
         let app = Application(
             router: server.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "gansynth/\(Gansynth.version)"),
@@ -93,12 +97,11 @@ extension ModelLocator {
 /// The routes, the limits and the translation of a query into a CLI command.
 final class ExplorerServer: Sendable {
     let models: ModelTable
-    let concurrency: Int
-    private let inFlight = Atomic<Int>(0)
+    let slots: Slots
 
-    init(models: ModelTable, concurrency: Int) {
+    init(models: ModelTable, slots: Slots) {
         self.models = models
-        self.concurrency = concurrency
+        self.slots = slots
     }
 
     /// At most this many images per request, and this large a picture side after --scale.
@@ -200,11 +203,10 @@ final class ExplorerServer: Sendable {
         let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
         let args: [String]
         do { args = try command(kind, query) } catch { return error.response }
-        guard inFlight.add(1, ordering: .relaxed).newValue <= concurrency else {
-            inFlight.subtract(1, ordering: .relaxed)
-            return Self.failure(.serviceUnavailable, "the server is computing \(concurrency) requests; try again shortly")
+        guard await slots.acquire() else {
+            return Self.failure(.serviceUnavailable, "the server is computing \(slots.count) requests with \(slots.queue) waiting; try again shortly")
         }
-        defer { inFlight.subtract(1, ordering: .relaxed) }
+        defer { slots.release() }
         let served = ServedRequest(command: ["gansynth"] + args, models: models)
         // Rendering blocks a thread for its whole run, so it runs beside the server's own threads.
         let outcome: Result<[UInt8], Refusal> = await withCheckedContinuation { done in
@@ -264,5 +266,58 @@ final class ExplorerServer: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(string: "[" + items.joined(separator: ",\n") + "]\n")))
+    }
+}
+
+/// `count` computations at once, and up to `queue` requests waiting for one in arrival order; a request beyond
+/// those is refused at once (503) rather than held in memory.
+final class Slots: Sendable {
+    let count: Int, queue: Int
+    private struct State {
+        var free: Int
+        var waiting: [CheckedContinuation<Void, Never>] = []
+        var head = 0
+    }
+    private let state: Mutex<State>
+
+    init(_ count: Int, queue: Int) {
+        self.count = count
+        self.queue = queue
+        state = Mutex(State(free: count))
+    }
+
+    /// True once the caller holds a slot; false when every slot is busy and the queue full.
+    func acquire() async -> Bool {
+        enum Decision { case run, wait, refuse }
+        let now: Decision = state.withLock { s in
+            if s.free > 0 { s.free -= 1; return .run }
+            return s.waiting.count - s.head < queue ? .wait : .refuse
+        }
+        switch now {
+        case .run: return true
+        case .refuse: return false
+        case .wait:
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let runNow: Bool = state.withLock { s in
+                    if s.free > 0 { s.free -= 1; return true }  // a slot came free meanwhile
+                    s.waiting.append(c)
+                    return false
+                }
+                if runNow { c.resume() }
+            }
+            return true
+        }
+    }
+
+    /// Hands the slot to the longest-waiting request, or frees it.
+    func release() {
+        let next: CheckedContinuation<Void, Never>? = state.withLock { s in
+            guard s.head < s.waiting.count else { s.free += 1; return nil }
+            let c = s.waiting[s.head]
+            s.head += 1
+            if s.head > 1024 && s.head * 2 > s.waiting.count { s.waiting.removeFirst(s.head); s.head = 0 }
+            return c
+        }
+        next?.resume()
     }
 }
