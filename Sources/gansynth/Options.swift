@@ -99,15 +99,17 @@ struct ModelOptions: ParsableArguments {
     }
 
     var parallelism: Parallelism {
-        Parallelism(threads: threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+        // A served request is one of many computed at once: one thread each (the images are the same).
+        if Served.request != nil { return .serial }
+        return Parallelism(threads: threads ?? max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 
     /// The model, decoded and packed on the worker threads, and where it was found. `compute`: the caller runs the
     /// model next, so the helpers stay awake through the load and for the first images (0.2 s).
     /// `path`: the file to load when --model is not given (instead of the default model).
     func load(compute: Bool = true, path chosen: String? = nil) throws(CLIError) -> (generator: Generator, path: String) {
-        if compute { parallelism.keepHelpersAwake(seconds: 0.2) }
         if let served = Served.request { return try served.models.generator(named: model ?? ModelLocator.defaultModel, parallelism: parallelism) }
+        if compute { parallelism.keepHelpersAwake(seconds: 0.2) }
         let path: String
         if model == nil, let chosen { path = chosen } else { path = try ModelLocator.locate(model) }
         do { return (try Generator(path: path, parallelism: parallelism), path) } catch { throw .model(path, error) }
