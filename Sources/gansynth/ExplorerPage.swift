@@ -31,6 +31,7 @@ let explorerPage = #"""
   <div class="row"><input id="seed" type="number" min="0" max="4294967295" value="0">
     <button id="minus" title="seed − 1">−1</button><button id="plus" title="seed + 1">+1</button><button id="random">random</button></div>
   <div id="seed-b-box" class="hidden"><label for="seed-b">To seed</label><input id="seed-b" type="number" min="0" max="4294967295" value="1">
+    <div id="label-to-box" class="hidden"><label for="label-to">or to class (same seed)</label><select id="label-to"></select></div>
     <label for="t">Position along the walk</label><input id="t" type="range" min="0" max="15" value="0"></div>
   <div id="grid-box" class="hidden"><label for="n">Images</label><input id="n" type="number" min="1" max="256" value="16"></div>
   <div id="label-box" class="hidden"><label for="label">Class</label><select id="label"></select></div>
@@ -56,10 +57,12 @@ function model() { return models.find((m) => m.name === $("model").value); }
 
 function query() {
   const m = model(), mode = $("view-mode").value, q = new URLSearchParams({ model: m.name });
-  if (mode === "interpolate") { q.set("seeds", $("seed").value + "," + $("seed-b").value); q.set("steps", "16"); q.set("padding", "0"); }
+  const morph = mode === "interpolate" && m.labels.length && $("label-to").value !== "";
+  if (morph) { q.set("seed", $("seed").value); q.set("label_from", $("label").value || "0"); q.set("label_to", $("label-to").value); q.set("steps", "16"); q.set("padding", "0"); }
+  else if (mode === "interpolate") { q.set("seeds", $("seed").value + "," + $("seed-b").value); q.set("steps", "16"); q.set("padding", "0"); }
   else if (mode === "grid") { q.set("seed", $("seed").value); q.set("n", $("n").value); }
   else q.set("seed", $("seed").value);
-  if (m.labels.length && $("label").value !== "") q.set("label", $("label").value);
+  if (m.labels.length && $("label").value !== "" && !morph) q.set("label", $("label").value);
   if (m.z_distribution === "normal" && !m.w_space && $("truncation").value < 100) q.set("truncation", ($("truncation").value / 100).toFixed(2));
   if (m.w_space && $("psi").value < 100) q.set("psi", ($("psi").value / 100).toFixed(2));
   if (mode !== "interpolate") {
@@ -103,6 +106,8 @@ function setModel() {
   $("about").textContent = (m.description || "").slice(0, 200);
   $("label-box").classList.toggle("hidden", !m.labels.length);
   $("label").innerHTML = '<option value="">drawn from the seed</option>' + m.labels.map((l, i) => '<option value="' + i + '">' + l + "</option>").join("");
+  $("label-to").innerHTML = '<option value="">(walk between seeds)</option>' + m.labels.map((l, i) => '<option value="' + i + '">' + l + "</option>").join("");
+  $("label-to-box").classList.toggle("hidden", !m.labels.length);
   $("trunc-box").classList.toggle("hidden", m.z_distribution !== "normal" || !!m.w_space);
   $("psi-box").classList.toggle("hidden", !m.w_space);
   let codes = "";
@@ -135,7 +140,7 @@ function changed() {
   $("psi-value").textContent = ($("psi").value / 100).toFixed(2);
   refresh();
 }
-for (const id of ["seed", "seed-b", "n", "label", "truncation", "psi", "scale"]) {
+for (const id of ["seed", "seed-b", "label-to", "n", "label", "truncation", "psi", "scale"]) {
   $(id).addEventListener("input", changed);
   $(id).addEventListener("change", changed);
 }

@@ -148,7 +148,8 @@ final class ExplorerServer: Sendable {
             .sample: common.merging(["seed": "--seeds", "categorical": "--categorical", "continuous": "--continuous"]) { a, _ in a },
             .grid: common.merging(["seed": "--seed", "n": "--n", "nrow": "--nrow", "padding": "--padding",
                                    "categorical": "--categorical", "continuous": "--continuous"]) { a, _ in a },
-            .interpolate: common.merging(["seeds": "--seeds", "steps": "--steps", "mode": "--mode", "padding": "--padding"]) { a, _ in a },
+            .interpolate: common.merging(["seeds": "--seeds", "seed": "--seed", "steps": "--steps", "mode": "--mode",
+                                          "padding": "--padding", "label_from": "--label-from", "label_to": "--label-to"]) { a, _ in a },
         ]
     }()
 
@@ -190,7 +191,9 @@ final class ExplorerServer: Sendable {
         }
         var args = [kind == .interpolate ? "interpolate" : "sample", "--model", model]
         if kind == .sample { args += ["--seeds", values["seed"] ?? "0"] }
-        if kind == .interpolate && values["seeds"] == nil { args += ["--seeds", "0,1"] }
+        if kind == .interpolate && values["seeds"] == nil && values["label_from"] == nil && values["label_to"] == nil {
+            args += ["--seeds", "0,1"]
+        }
         for key in allowed.keys.sorted() where key != "model" && !(kind == .sample && key == "seed") {
             guard var value = values[key] else { continue }
             if key == "format" { value = value == "png" ? "png" : "jpeg" }

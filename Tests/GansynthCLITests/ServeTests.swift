@@ -3,6 +3,7 @@
 // graceful stop on SIGTERM.
 
 import Foundation
+import Glibc
 import Synchronization
 import Testing
 
@@ -86,7 +87,8 @@ private func cli(_ command: String) throws -> [UInt8] {
                      "/api/sample?model=mnist-infogan&seed=1&categorical=4&continuous=0.5,-0.25",
                      "/api/sample?model=cifar10-cgan&seed=2&label=ship&truncation=0.7&format=jpg",
                      "/api/grid?model=mnist-gan&seed=100&n=12&nrow=4",
-                     "/api/interpolate?model=mnist-dcgan&seeds=1,7&steps=6&padding=0"] {
+                     "/api/interpolate?model=mnist-dcgan&seeds=1,7&steps=6&padding=0",
+                     "/api/interpolate?model=mnist-cgan&seed=3&label_from=1&label_to=7&steps=5"] {
             let r = try server.get(path)
             #expect(r.status == 200, "\(path): \(String(decoding: r.body, as: UTF8.self))")
             let command = try #require(r.headers["x-gansynth-command"], "\(path)")
@@ -124,6 +126,33 @@ private func cli(_ command: String) throws -> [UInt8] {
         }
         #expect(try server.get("/api/sample?seed=1").status == 200)
         #expect(try server.get("/nothing/here").status == 404)
+    }
+
+    /// A client that sends half a request and stalls, and one that asks for a large grid and hangs up at once,
+    /// hold up nobody: other requests are answered meanwhile and after.
+    @Test func slowAndVanishedClientsBlockNoOne() throws {
+        let server = try ServerProcess(["--concurrency", "1"])
+        defer { #expect(server.stop() == 0) }
+        func connect() -> Int32 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = in_port_t(UInt16(server.port).bigEndian)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            #expect(rc == 0)
+            return fd
+        }
+        let stalled = connect()
+        _ = "GET /api/sample?se".withCString { send(stalled, $0, strlen($0), 0) }
+        let vanished = connect()
+        _ = "GET /api/grid?model=cifar10-cgan&n=256&scale=8 HTTP/1.1\r\nHost: x\r\n\r\n".withCString { send(vanished, $0, strlen($0), 0) }
+        close(vanished)
+        let start = Date()
+        for seed in 0..<5 { #expect(try server.get("/api/sample?seed=\(seed)").status == 200) }
+        #expect(Date().timeIntervalSince(start) < 20)
+        close(stalled)
+        #expect(try server.get("/api/models").status == 200)
     }
 
     /// Six large requests at once on one slot: with a queue they wait their turn; without one the extra get 503.
