@@ -48,12 +48,31 @@ def strokes(n: int, seed: int = 11) -> np.ndarray:
     return out
 
 
+def standing(module, batches) -> None:
+    """Batch-norm running statistics replaced by their average over `batches` in training mode."""
+    bns = [m for m in module.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None
+    module.train()
+    with torch.no_grad():
+        for b in batches:
+            module(b)
+    for m in bns:
+        m.momentum = 0.1
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", default=os.path.join(HERE, "runs", "mnist-bigan", "checkpoint.pt"))
     p.add_argument("--out", default=os.path.join(ROOT, "Models", "mnist-bigan.gguf"))
     p.add_argument("--fixture", help="default Tests/Fixtures/mnist-bigan.expected.gguf; '' to skip")
     p.add_argument("--weight-type", choices=["f32", "f16", "q8_0"], default="f16")
+    p.add_argument("--weights", choices=["ema", "live", "ema-standing"], default="ema",
+                   help="the moving averages of G's and E's weights (default), the trained weights, or the moving "
+                        "averages with their batch-norm statistics recomputed (G's on random z, E's on the training "
+                        "images of --data)")
+    p.add_argument("--data", help="MNIST folder, for --weights ema-standing")
     args = p.parse_args(argv)
     fixture = os.path.join(ROOT, "Tests", "Fixtures", "mnist-bigan.expected.gguf") if args.fixture is None else args.fixture
     torch.set_num_threads(1)
@@ -61,8 +80,17 @@ def main(argv=None) -> None:
     if ck.get("model") != "mnist-bigan":
         sys.exit(f"{args.checkpoint} is not a mnist-bigan checkpoint")
     G, E = generator(), encoder()
-    G.load_state_dict(ck["G_ema"])
-    E.load_state_dict(ck["E_ema"])
+    G.load_state_dict(ck["G" if args.weights == "live" else "G_ema"])
+    E.load_state_dict(ck["E" if args.weights == "live" else "E_ema"])
+    if args.weights == "ema-standing":
+        if not args.data:
+            sys.exit("--weights ema-standing needs --data (the MNIST folder)")
+        from gansynth_training.data import load_mnist
+        images, _ = load_mnist(args.data, "train")
+        x = torch.from_numpy(images[:25600]).float().div(127.5).sub(1).unsqueeze(1)
+        gen = torch.Generator().manual_seed(0)
+        standing(G, [torch.rand(256, Z_DIM, generator=gen) * 2 - 1 for _ in range(100)])
+        standing(E, list(x.split(256)))
     G.eval(), E.eval()
     epochs, trained, command = provenance(ck)
     desc = DESCRIPTION + f" Trained {trained} ({ck.get('train_seconds', 0) / 3600:.1f} h) on 2 CPU cores. Weights licensed CC-BY-SA-3.0."
