@@ -30,7 +30,7 @@ from gansynth_training.data import load_mnist  # noqa: E402
 from gansynth_training.fixtures import latent_z  # noqa: E402
 from gansynth_training.models import dcgan_init  # noqa: E402
 from gansynth_training.png import grid, write_png  # noqa: E402
-from gansynth_training.runlog import atomic_save, log  # noqa: E402
+from gansynth_training.runlog import atomic_save, load_for_resume, log  # noqa: E402
 
 MODEL = "mnist-bigan"
 
@@ -73,11 +73,7 @@ def main(argv=None) -> None:
     commands, start_epoch, train_seconds = [command], 0, 0.0
     G_ema, E_ema = copy.deepcopy(G), copy.deepcopy(E)
     if args.resume:
-        if not os.path.exists(ckpt_path):
-            sys.exit(f"--resume: {ckpt_path} does not exist")
-        ck = torch.load(ckpt_path, map_location=dev, weights_only=False)
-        if ck.get("model") != MODEL:
-            sys.exit(f"--resume: {ckpt_path} is not a {MODEL} checkpoint")
+        ck = load_for_resume(ckpt_path, MODEL, dev)
         for m, k in ((G, "G"), (E, "E"), (D, "D"), (G_ema, "G_ema"), (E_ema, "E_ema"), (optGE, "optGE"),
                      (optD, "optD")):
             m.load_state_dict(ck[k])

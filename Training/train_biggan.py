@@ -31,7 +31,7 @@ sys.path.insert(0, HERE)
 from gansynth_training.biggan_cifar import Discriminator, Generator  # noqa: E402
 from gansynth_training.fixtures import latent_z  # noqa: E402
 from gansynth_training.png import grid, write_png  # noqa: E402
-from gansynth_training.runlog import atomic_save, log  # noqa: E402
+from gansynth_training.runlog import atomic_save, load_for_resume, log  # noqa: E402
 from gansynth_training.zoo import load_dataset  # noqa: E402
 
 MODEL = "cifar10-biggan"
@@ -86,11 +86,7 @@ def main(argv=None) -> None:
     start, train_seconds = 0, 0.0
     ck = None
     if args.resume:
-        if not os.path.exists(ckpt_path):
-            sys.exit(f"--resume: {ckpt_path} does not exist")
-        ck = torch.load(ckpt_path, map_location=dev, weights_only=False)
-        if ck.get("model") != MODEL:
-            sys.exit(f"--resume: {ckpt_path} is not a {MODEL} checkpoint")
+        ck = load_for_resume(ckpt_path, MODEL, dev)
         saved = ck["args"]
         for k in ("ch", "batch_size", "d_steps", "ac_weight", "ema", "ema_start", "seed"):
             setattr(args, k, saved[k])

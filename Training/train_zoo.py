@@ -41,7 +41,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from gansynth_training.fixtures import latent_z  # noqa: E402
 from gansynth_training.png import grid, write_png  # noqa: E402
-from gansynth_training.runlog import atomic_save, log  # noqa: E402
+from gansynth_training.runlog import atomic_save, load_for_resume, log  # noqa: E402
 from gansynth_training.models import dcgan_init  # noqa: E402
 from gansynth_training.zoo import DEFAULT_DATA, SPECS, build_discriminator, build_generator, load_dataset  # noqa: E402
 
@@ -145,11 +145,7 @@ def main(argv=None) -> None:
     command = " ".join(shlex.quote(a) for a in [sys.executable.split("/")[-1]] + sys.argv)
     commands = [command]
     if args.resume:
-        if not os.path.exists(ckpt_path):
-            sys.exit(f"--resume: {ckpt_path} does not exist")
-        ck = torch.load(ckpt_path, map_location=dev, weights_only=False)
-        if ck.get("model") != spec.name:
-            sys.exit(f"--resume: {ckpt_path} is a checkpoint of {ck.get('model')!r}, not {spec.name!r}")
+        ck = load_for_resume(ckpt_path, spec.name, dev)
         G.load_state_dict(ck["G"])
         D.load_state_dict(ck["D"])
         optG.load_state_dict(ck["optG"])

@@ -6,12 +6,6 @@ import GGUFFormat
 import GanImage
 import GanModel
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 struct InputImage {
     /// The file's name without its folder, and its SHA-256 (what PNG text and JSON lines say).
     let name: String, sha256: String
@@ -24,16 +18,8 @@ struct InputImage {
 
     static func load(_ path: String, for generator: Generator) throws(CLIError) -> InputImage {
         func refuse(_ why: String) -> CLIError { .usage("input image '\(terminalSafe(path))': \(why)") }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw refuse(String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw refuse("not a regular file") }
-        let size = Int(st.st_size)
-        guard size <= byteLimit else { throw refuse("\(size) bytes, more than the \(byteLimit >> 20) MiB an input image may have") }
-        var bytes = [UInt8](repeating: 0, count: size)
-        let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, size) }
-        guard got == size else { throw refuse("could not read its \(size) bytes") }
+        let bytes = try readInputFile(path, bytes: 0...byteLimit, refuse: refuse, tooSmall: { "\($0) bytes" },
+                                      tooLarge: { "\($0) bytes, more than the \(byteLimit >> 20) MiB an input image may have" })
         let decode: ([UInt8]) throws(ImageError) -> Image
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) {
             decode = decodePNG

@@ -37,19 +37,10 @@ struct LatentsFile {
     static func load(_ path: String, row: [Int], option: String) throws(CLIError) -> LatentsFile {
         let dimension = row.reduce(1, *)
         func refuse(_ why: String) -> CLIError { .usage("\(option) '\(terminalSafe(path))': \(why)") }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw refuse(String(cString: strerror(errno))) }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw refuse("not a regular file") }
-        let size = Int(st.st_size)
-        guard size >= 10 else { throw refuse("\(size) bytes, too short for a .npy file") }
-        guard size <= 16 + 65_536 + LatentsFile.valueLimit * 4 else {
-            throw refuse("\(size) bytes, more than a .npy of the \(LatentsFile.valueLimit) floats allowed")
-        }
-        var bytes = [UInt8](repeating: 0, count: size)
-        let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, size) }
-        guard got == size else { throw refuse("could not read its \(size) bytes") }
+        let bytes = try readInputFile(path, bytes: 10...(16 + 65_536 + LatentsFile.valueLimit * 4), refuse: refuse,
+                                      tooSmall: { "\($0) bytes, too short for a .npy file" },
+                                      tooLarge: { "\($0) bytes, more than a .npy of the \(LatentsFile.valueLimit) floats allowed" })
+        let size = bytes.count
         guard bytes.starts(with: [0x93] + Array("NUMPY".utf8)) else { throw refuse("not a .npy file (no \\x93NUMPY magic)") }
         let major = bytes[6]
         let (headerLength, start): (Int, Int)

@@ -43,7 +43,7 @@ private func writeMP4(_ frames: [Image], to path: String, fps: Double) throws(CL
     let first = frames[0]
     let file: StreamedFile
     do { file = try StreamedFile(path: path) } catch { throw .output(error) }
-    var log = Array("/tmp/gansynth-ffmpeg-XXXXXX".utf8CString)
+    var log = Array("\(splitPath(path).dir)/.gansynth-ffmpeg-log-XXXXXX".utf8CString)
     let logFD = log.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard logFD >= 0 else { throw CLIError(description: "cannot create a temp file for ffmpeg's messages: \(String(cString: strerror(errno)))", exitStatus: ExitStatus.cannotCreate) }
     let logPath = String(cString: log)

@@ -23,6 +23,17 @@ def atomic_save(obj, path: str) -> None:
     os.replace(tmp, path)
 
 
+def load_for_resume(path: str, model: str, device) -> dict:
+    """The checkpoint at `path` for --resume, or exit with one line when it is missing or another model's."""
+    import sys
+    if not os.path.exists(path):
+        sys.exit(f"--resume: {path} does not exist")
+    ck = torch.load(path, map_location=device, weights_only=False)
+    if ck.get("model") != model:
+        sys.exit(f"--resume: {path} is a checkpoint of {ck.get('model')!r}, not {model!r}")
+    return ck
+
+
 def provenance(ck: dict) -> tuple[int, str, str | None]:
     """What a checkpoint says about its training: epochs completed, "N epochs[ + M iterations]", and the exact
     command line(s) that trained it joined by " ; " (later ones are --resume continuations), or None."""
