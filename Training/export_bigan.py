@@ -33,8 +33,11 @@ DESCRIPTION = ("BiGAN (Donahue, Kraehenbuehl, Darrell 2017) for 28x28 handwritte
                "ReLU -> transposed conv 1x28x28 -> tanh, and an encoder E: image -> conv 64 (4x4 stride 2) -> LReLU "
                "-> conv 128 (4x4 stride 2) -> BN -> LReLU -> linear 256 -> BN -> LReLU -> linear 50, trained together "
                "against a discriminator of (image, z) pairs. `gansynth encode` gives an image's z, `gansynth "
-               "reconstruct` shows G(E(x)). The file holds the moving averages of G's and E's weights (decay 0.999) with "
-               "batch-norm statistics recomputed for them.")
+               "reconstruct` shows G(E(x)).")
+WEIGHTS = {"ema-standing": "The file holds the moving averages of G's and E's weights (decay 0.999) with batch-norm "
+                           "statistics recomputed for them.",
+           "ema": "The file holds the moving averages of G's and E's weights (decay 0.999).",
+           "live": "The file holds the trained weights of G and E."}
 
 
 def strokes(n: int, seed: int = 11) -> np.ndarray:
@@ -96,7 +99,7 @@ def main(argv=None) -> None:
         standing(E, list(x.split(256)))
     G.eval(), E.eval()
     epochs, trained, command = provenance(ck)
-    desc = DESCRIPTION + f" Trained {trained} ({ck.get('train_seconds', 0) / 3600:.1f} h) on 2 CPU cores. Weights licensed CC-BY-SA-3.0."
+    desc = DESCRIPTION + " " + WEIGHTS[args.weights] + f" Trained {trained} ({ck.get('train_seconds', 0) / 3600:.1f} h) on 2 CPU cores. Weights licensed CC-BY-SA-3.0."
     nodes = sequential_to_nodes(G)
     enc_nodes = sequential_to_nodes(E, head=[{"op": "input_image"}], example=torch.zeros(1, 1, 28, 28))
     tmp = args.out + ".tmp"

@@ -120,7 +120,12 @@ def main(argv=None) -> None:
     G.eval()
     epochs, trained, command = provenance(ck)
     hours = ck.get("train_seconds", 0.0) / 3600
-    desc = (spec.description + f" Trained {trained} "
+    description = spec.description
+    if args.weights == "live":
+        description = description.split(" The file holds the moving average")[0] + " The file holds the trained weights."
+    elif args.weights == "ema-standing":
+        description = description.rstrip(".") + ", with batch-norm statistics recomputed for them."
+    desc = (description + f" Trained {trained} "
             f"({hours:.1f} h) on 2 CPU cores. Weights licensed {spec.license}.")
 
     nodes = sequential_to_nodes(G.body, head=G.head_nodes())
