@@ -98,6 +98,17 @@ public final class Generator: Sendable {
         return (d.card, d.inputs, d.output)
     }
 
+    /// What a model file declares and the graphs it builds, from its header alone (`gansynth serve`'s model list):
+    /// the weights' element count comes from the tensor table, checked against the graphs.
+    public static func outline(path: String) throws(ModelError)
+        -> (card: ModelCard, inputs: InputSpec, output: OutputSpec, graph: Graph, encoder: Graph?, parameterCount: Int) {
+        let header: GGUFFile
+        do { header = try GGUFFile.header(path: path) } catch { throw .container(error) }
+        let d = try describe(header)
+        try Weights.checkTensorTable(header, graphs: [d.graph] + (d.encoder.map { [$0] } ?? []))
+        return (d.card, d.inputs, d.output, d.graph, d.encoder, header.tensors.reduce(0) { $0 + $1.elementCount })
+    }
+
     /// The model's card, inputs, output and graphs, from metadata alone.
     private static func describe(_ file: GGUFFile) throws(ModelError)
         -> (card: ModelCard, inputs: InputSpec, output: OutputSpec, graph: Graph, encoder: Graph?) {
@@ -127,11 +138,7 @@ public final class Generator: Sendable {
     public init(file: GGUFFile, parallelism: Parallelism = .serial) throws(ModelError) {
         (card, inputs, output, graph, encoderGraph) = try Self.describe(file)
         usesTruncation = graph.nodes.contains { $0.op.usesTruncation }
-        if let node = graph.nodes.first(where: { $0.op is WTruncation }), let t = node.op as? WTruncation {
-            wSpace = (t.count, node.elementCount / t.count)
-        } else {
-            wSpace = nil
-        }
+        wSpace = graph.wSpace
         hasNoise = graph.nodes.contains { $0.op is Noise }
         fileSHA256 = file.sha256()
         let graphs = [graph] + (encoderGraph.map { [$0] } ?? [])

@@ -44,6 +44,11 @@ public struct Graph: Sendable {
     public var nodes: [Node]
     public var output: Node { nodes[nodes.count - 1] }
     public var macsPerImage: Int { nodes.reduce(0) { $0 + $1.macs } }
+    /// StyleGAN's W space: the rows (num_ws) and width (w_dim) of the `w_truncation` node's output; nil without one.
+    public var wSpace: (count: Int, dimension: Int)? {
+        guard let node = nodes.first(where: { $0.op is WTruncation }), let t = node.op as? WTruncation else { return nil }
+        return (t.count, node.elementCount / t.count)
+    }
     /// Nodes reading each node's output.
     public var consumers: [[Int]] {
         var c = [[Int]](repeating: [], count: nodes.count)

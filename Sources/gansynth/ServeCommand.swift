@@ -251,7 +251,7 @@ final class ExplorerServer: Sendable {
     private func modelList() -> Response {
         var items: [String] = []
         for name in models.names {
-            guard let path = models.paths[name], let d = try? Generator.declaration(path: path) else { continue }
+            guard let path = models.paths[name], let d = try? Generator.outline(path: path) else { continue }
             let i = d.inputs, o = d.output
             var fields = ["\"name\": \(jsonString(name))", "\"description\": \(jsonString(d.card.description ?? ""))",
                           "\"dataset\": \(jsonString(d.card.dataset ?? ""))", "\"license\": \(jsonString(d.card.license ?? ""))",
@@ -259,12 +259,10 @@ final class ExplorerServer: Sendable {
                           "\"labels\": [\(i.labels.map(jsonString).joined(separator: ", "))]",
                           "\"categorical\": [\(i.categoricalSizes.map(String.init).joined(separator: ", "))]",
                           "\"continuous\": \(i.continuousCount)",
-                          "\"output\": {\"channels\": \(o.channels), \"height\": \(o.height), \"width\": \(o.width), \"range\": \(jsonString(o.range.rawValue))}"]
-            if let g = try? models.generator(named: name, parallelism: .serial).generator {
-                fields += ["\"parameters\": \(g.parameterCount)", "\"macs_per_image\": \(g.macsPerImage)",
-                           "\"w_space\": \(g.wSpace.map { "{\"rows\": \($0.count), \"width\": \($0.dimension)}" } ?? "null")",
-                           "\"truncation_statistics\": \(g.usesTruncation)", "\"encoder\": \(g.encoderGraph != nil)"]
-            }
+                          "\"output\": {\"channels\": \(o.channels), \"height\": \(o.height), \"width\": \(o.width), \"range\": \(jsonString(o.range.rawValue))}",
+                          "\"parameters\": \(d.parameterCount)", "\"macs_per_image\": \(d.graph.macsPerImage)",
+                          "\"w_space\": \(d.graph.wSpace.map { "{\"rows\": \($0.count), \"width\": \($0.dimension)}" } ?? "null")",
+                          "\"encoder\": \(d.encoder != nil)"]
             items.append("{" + fields.joined(separator: ", ") + "}")
         }
         return Response(status: .ok, headers: [.contentType: "application/json"],
