@@ -40,7 +40,7 @@ public func encodeAnimation(_ frames: [Image], as format: AnimationFormat, fps: 
     }
     let bytes = out.map { Array(UnsafeBufferPointer(start: $0, count: len)) } ?? []
     gs_anim_free(out)
-    guard rc == 0 else { throw .animationFailed(format: format.displayName, message: String(cString: err)) }
+    guard rc == 0 else { throw .animationFailed(format: format.displayName, message: message(err)) }
     return bytes
 }
 
@@ -55,7 +55,7 @@ public func decodeAnimation(_ bytes: [UInt8], as format: AnimationFormat) throws
                        : gs_webp_decode(b.baseAddress, b.count, &px, &delays, &n, &w, &h, &err)
     }
     defer { gs_anim_free(px); gs_anim_free(delays) }
-    guard rc == 0, let px, let delays else { throw .animationFailed(format: format.displayName, message: String(cString: err)) }
+    guard rc == 0, let px, let delays else { throw .animationFailed(format: format.displayName, message: message(err)) }
     let size = Int(w) * Int(h) * 3
     let frames = (0..<Int(n)).map { k in
         Image(width: Int(w), height: Int(h), channels: 3, pixels: Array(UnsafeBufferPointer(start: px + k * size, count: size)))

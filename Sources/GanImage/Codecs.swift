@@ -99,7 +99,7 @@ private func takeBuffer(_ out: UnsafeMutablePointer<UInt8>?, _ len: Int, free re
     return Array(UnsafeBufferPointer(start: out, count: len))
 }
 
-private func message(_ err: [CChar]) -> String {
+func message(_ err: [CChar]) -> String {
     let bytes = err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
     let s = String(decoding: bytes, as: UTF8.self)
     return s.isEmpty ? "unknown error" : s

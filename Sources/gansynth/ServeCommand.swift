@@ -253,7 +253,7 @@ final class ExplorerServer: Sendable {
         for name in models.names {
             guard let path = models.paths[name], let d = try? Generator.outline(path: path) else { continue }
             let i = d.inputs, o = d.output
-            var fields = ["\"name\": \(jsonString(name))", "\"description\": \(jsonString(d.card.description ?? ""))",
+            let fields = ["\"name\": \(jsonString(name))", "\"description\": \(jsonString(d.card.description ?? ""))",
                           "\"dataset\": \(jsonString(d.card.dataset ?? ""))", "\"license\": \(jsonString(d.card.license ?? ""))",
                           "\"z_dim\": \(i.zDimension)", "\"z_distribution\": \(jsonString(i.zDistribution.rawValue))",
                           "\"labels\": [\(i.labels.map(jsonString).joined(separator: ", "))]",

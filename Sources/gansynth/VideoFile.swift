@@ -46,7 +46,7 @@ private func writeMP4(_ frames: [Image], to path: String, fps: Double) throws(CL
     var log = Array("\(splitPath(path).dir)/.gansynth-ffmpeg-log-XXXXXX".utf8CString)
     let logFD = log.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
     guard logFD >= 0 else { throw CLIError(description: "cannot create a temp file for ffmpeg's messages: \(String(cString: strerror(errno)))", exitStatus: ExitStatus.cannotCreate) }
-    let logPath = String(cString: log)
+    let logPath = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     defer { close(logFD); unlink(logPath) }
     var input: [Int32] = [0, 0]
     guard pipe(&input) == 0 else { throw CLIError(description: "cannot create a pipe to ffmpeg: \(String(cString: strerror(errno)))", exitStatus: ExitStatus.cannotCreate) }
