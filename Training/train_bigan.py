@@ -84,10 +84,10 @@ def main(argv=None) -> None:
         log(args.out, f"start: {command}")
     fz = torch.from_numpy(np.stack([latent_z(s, Z_DIM, "uniform") for s in range(32)])).to(dev)
 
-    def checkpoint(epochs: int) -> None:
+    def checkpoint(epochs: int, partial: int = 0) -> None:
         atomic_save({"model": MODEL, "G": G.state_dict(), "E": E.state_dict(), "D": D.state_dict(),
                      "G_ema": G_ema.state_dict(), "E_ema": E_ema.state_dict(), "optGE": optGE.state_dict(),
-                     "optD": optD.state_dict(), "epochs_completed": epochs, "iter_in_epoch": 0, "args": vars(args),
+                     "optD": optD.state_dict(), "epochs_completed": epochs, "iter_in_epoch": partial, "args": vars(args),
                      "commands": commands, "train_seconds": train_seconds, "torch_rng": torch.get_rng_state()},
                     ckpt_path)
 
@@ -135,9 +135,9 @@ def main(argv=None) -> None:
         log(args.out, f"epoch {epoch + 1}/{args.epochs} lossD {d_:.4f} lossGE {g_:.4f} train reconstruction L2 "
                       f"{r_:.3f} iters {it + 1} wall_s {time.time() - t_epoch:.1f}")
         sample(f"epoch-{epoch + 1:03d}")
-        checkpoint(epoch + (0 if stop else 1))
+        checkpoint(epoch + (0 if stop else 1), it + 1 if stop else 0)
         if stop:
-            log(args.out, f"time budget reached in epoch {epoch + 1}; the checkpoint counts {epoch} full epochs")
+            log(args.out, f"time budget reached after {epoch} epochs and {it + 1} iterations")
             break
 
 

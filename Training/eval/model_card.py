@@ -51,7 +51,7 @@ def training_seconds(name: str) -> float | None:
     tot = 0.0
     with open(log) as f:
         for line in f:
-            m = re.search(r"epoch \d+/\d+ .* train_s ([0-9.]+)", line)
+            m = re.search(r"epoch \d+/\d+ .* (?:train_s|wall_s) ([0-9.]+)", line)
             if m:
                 tot += float(m.group(1))
     return tot
