@@ -26,7 +26,8 @@ sys.path.insert(0, HERE)
 from gansynth_training.bigan import Z_DIM, encoder, generator  # noqa: E402
 from gansynth_training.export import forward_nodes, read_generator, sequential_to_nodes, write_generator  # noqa: E402
 from gansynth_training.fixtures import latent_z, write_fixture  # noqa: E402
-from gansynth_training.runlog import provenance  # noqa: E402
+from gansynth_training.models import standing_statistics  # noqa: E402
+from gansynth_training.runlog import load_checkpoint, provenance  # noqa: E402
 
 DESCRIPTION = ("BiGAN (Donahue, Kraehenbuehl, Darrell 2017) for 28x28 handwritten digits: a generator G: z (50, "
                "uniform in [-1, 1]) -> linear 6272 -> BN -> ReLU -> 128x7x7 -> transposed conv 64x14x14 -> BN -> "
@@ -54,20 +55,6 @@ def strokes(n: int, seed: int = 11) -> np.ndarray:
     return out
 
 
-def standing(module, batches) -> None:
-    """Batch-norm running statistics replaced by their average over `batches` in training mode."""
-    bns = [m for m in module.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None
-    module.train()
-    with torch.no_grad():
-        for b in batches:
-            module(b)
-    for m in bns:
-        m.momentum = 0.1
-
-
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", default=os.path.join(HERE, "runs", "mnist-bigan", "checkpoint.pt"))
@@ -82,9 +69,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     fixture = os.path.join(ROOT, "Tests", "Fixtures", "mnist-bigan.expected.gguf") if args.fixture is None else args.fixture
     torch.set_num_threads(1)
-    ck = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-    if ck.get("model") != "mnist-bigan":
-        sys.exit(f"{args.checkpoint} is not a mnist-bigan checkpoint")
+    ck = load_checkpoint(args.checkpoint, "mnist-bigan")
     G, E = generator(), encoder()
     G.load_state_dict(ck["G" if args.weights == "live" else "G_ema"])
     E.load_state_dict(ck["E" if args.weights == "live" else "E_ema"])
@@ -95,8 +80,8 @@ def main(argv=None) -> None:
         images, _ = load_mnist(args.data, "train")
         x = torch.from_numpy(images[:25600]).float().div(127.5).sub(1).unsqueeze(1)
         gen = torch.Generator().manual_seed(0)
-        standing(G, [torch.rand(256, Z_DIM, generator=gen) * 2 - 1 for _ in range(100)])
-        standing(E, list(x.split(256)))
+        standing_statistics(G, [torch.rand(256, Z_DIM, generator=gen) * 2 - 1 for _ in range(100)])
+        standing_statistics(E, list(x.split(256)))
     G.eval(), E.eval()
     epochs, trained, command = provenance(ck)
     desc = DESCRIPTION + " " + WEIGHTS[args.weights] + f" Trained {trained} ({ck.get('train_seconds', 0) / 3600:.1f} h) on 2 CPU cores. Weights licensed CC-BY-SA-3.0."

@@ -28,7 +28,7 @@ from gansynth_training.biggan_cifar import Generator, biggan_pytorch_state_dict 
 from gansynth_training.converters.biggan import BigGAN  # noqa: E402
 from gansynth_training.export import forward_nodes, read_generator, write_generator  # noqa: E402
 from gansynth_training.fixtures import latent_z, write_fixture  # noqa: E402
-from gansynth_training.runlog import portable_command  # noqa: E402
+from gansynth_training.runlog import load_checkpoint, portable_command  # noqa: E402
 from gansynth_training.zoo import CIFAR10_CLASSES, CIFAR10_DATASET  # noqa: E402
 
 FIXTURE_LABELS = [0, 3, 7, 9]
@@ -44,9 +44,7 @@ def main(argv=None) -> None:
     fixture = os.path.join(ROOT, "Tests", "Fixtures", "cifar10-biggan.expected.gguf") if args.fixture is None \
         else args.fixture
     torch.set_num_threads(2)
-    ck = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
-    if ck.get("model") != "cifar10-biggan":
-        sys.exit(f"{args.checkpoint} is not a cifar10-biggan checkpoint")
+    ck = load_checkpoint(args.checkpoint, "cifar10-biggan")
     G = Generator(ck["args"]["ch"])
     if "G_ema_standing" in ck:
         G.load_state_dict(ck["G_ema_standing"])

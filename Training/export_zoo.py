@@ -24,7 +24,8 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from gansynth_training.export import forward_nodes, read_generator, sequential_to_nodes, write_generator  # noqa
 from gansynth_training.fixtures import latent_z, write_fixture  # noqa: E402
-from gansynth_training.runlog import provenance  # noqa: E402
+from gansynth_training.models import standing_statistics  # noqa: E402
+from gansynth_training.runlog import load_checkpoint, provenance  # noqa: E402
 from gansynth_training.zoo import SPECS, build_generator, generator_state  # noqa: E402
 
 FIXTURE_LABELS = [0, 3, 7, 9]
@@ -68,27 +69,20 @@ def cross_check(spec, path: str) -> float:
     return float(np.max(np.abs(ref - graph)))
 
 
-def standing_statistics(G, spec, batches: int = 100, batch: int = 256) -> None:
-    """Every batch norm's running statistics replaced by the average over `batches` random batches in training mode."""
-    bns = [m for m in G.modules() if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d))]
-    for m in bns:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average
-    G.train()
+def random_batches(spec, batches: int = 100, batch: int = 256) -> list[tuple]:
+    """Inputs of `batches` random batches for the generator of `spec` (z, and labels or codes where it takes them)."""
     gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for _ in range(batches):
-            z = torch.randn(batch, spec.z_dim, generator=gen) if spec.z_distribution == "normal" else \
-                torch.rand(batch, spec.z_dim, generator=gen) * 2 - 1
-            kw = {}
-            if spec.conditional:
-                kw["label"] = torch.randint(0, len(spec.labels), (batch,), generator=gen)
-            if spec.infogan:
-                kw["categorical"] = torch.stack([torch.randint(0, k, (batch,), generator=gen) for k in spec.categorical], 1)
-                kw["continuous"] = torch.rand(batch, spec.continuous, generator=gen) * 2 - 1
-            G(z, **kw)
-    for m in bns:
-        m.momentum = 0.1
+    out = []
+    for _ in range(batches):
+        z = torch.randn(batch, spec.z_dim, generator=gen) if spec.z_distribution == "normal" else \
+            torch.rand(batch, spec.z_dim, generator=gen) * 2 - 1
+        label = torch.randint(0, len(spec.labels), (batch,), generator=gen) if spec.conditional else None
+        cat = cont = None
+        if spec.infogan:
+            cat = torch.stack([torch.randint(0, k, (batch,), generator=gen) for k in spec.categorical], 1)
+            cont = torch.rand(batch, spec.continuous, generator=gen) * 2 - 1
+        out.append((z, label, cat, cont))
+    return out
 
 
 def main(argv=None) -> None:
@@ -110,13 +104,11 @@ def main(argv=None) -> None:
         else args.fixture
 
     torch.set_num_threads(1)
-    ck = torch.load(ckpt, map_location="cpu", weights_only=False)
-    if ck.get("model") != spec.name:
-        sys.exit(f"{ckpt} is a checkpoint of {ck.get('model')!r}, not {spec.name!r}")
+    ck = load_checkpoint(ckpt, spec.name)
     G = build_generator(spec)
     G.load_state_dict(ck["G"] if args.weights == "live" else generator_state(ck))
     if args.weights == "ema-standing":
-        standing_statistics(G, spec)
+        standing_statistics(G, random_batches(spec))
     G.eval()
     epochs, trained, command = provenance(ck)
     hours = ck.get("train_seconds", 0.0) / 3600

@@ -34,6 +34,23 @@ def mnist_dcgan_discriminator() -> nn.Sequential:
     )
 
 
+def standing_statistics(module: nn.Module, batches) -> None:
+    """Every batch norm's running statistics replaced by their average over `batches` (inputs, or tuples of
+    inputs) in training mode: the statistics a moving average of the weights actually produces (Brock et al.'s
+    standing statistics), where the live network's would be another network's."""
+    bns = [m for m in module.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    module.train()
+    with torch.no_grad():
+        for b in batches:
+            module(*b) if isinstance(b, tuple) else module(b)
+    for m in bns:
+        m.momentum = 0.1
+    module.eval()
+
+
 def dcgan_init(module: nn.Module) -> None:
     """DCGAN init: conv/linear weights N(0, 0.02), BN weight N(1, 0.02), biases 0 (spectrally normalised layers
     keep PyTorch's default init)."""

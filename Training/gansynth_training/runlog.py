@@ -23,15 +23,20 @@ def atomic_save(obj, path: str) -> None:
     os.replace(tmp, path)
 
 
-def load_for_resume(path: str, model: str, device) -> dict:
-    """The checkpoint at `path` for --resume, or exit with one line when it is missing or another model's."""
+def load_checkpoint(path: str, model: str, device="cpu", purpose: str = "checkpoint") -> dict:
+    """A training script's own checkpoint of `model` (pickled by our code, so loaded in full), or exit with one line
+    naming `purpose` when it is missing or another model's."""
     import sys
     if not os.path.exists(path):
-        sys.exit(f"--resume: {path} does not exist")
+        sys.exit(f"{purpose}: {path} does not exist")
     ck = torch.load(path, map_location=device, weights_only=False)
     if ck.get("model") != model:
-        sys.exit(f"--resume: {path} is a checkpoint of {ck.get('model')!r}, not {model!r}")
+        sys.exit(f"{purpose}: {path} is a checkpoint of {ck.get('model')!r}, not {model!r}")
     return ck
+
+
+def load_for_resume(path: str, model: str, device) -> dict:
+    return load_checkpoint(path, model, device, "--resume")
 
 
 def provenance(ck: dict) -> tuple[int, str, str | None]:
