@@ -23,6 +23,9 @@ public struct GeneratorInputs: Sendable {
     public var labelWeights: [Float] = []
     /// (count, number of categorical codes) value indices.
     public var categorical: [Int]
+    /// (count, sum of the categorical codes' sizes) soft codes, used instead of `categorical` when not empty:
+    /// each code's one-hot input becomes this mixture of its values, to morph between them.
+    public var categoricalWeights: [Float] = []
     /// (count, number of continuous codes)
     public var continuous: [Float]
     /// The truncation that picks batch-norm statistics in models that store them per truncation (BigGAN-deep's

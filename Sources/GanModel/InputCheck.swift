@@ -52,9 +52,14 @@ extension Generator {
             try finite("labelWeights", batch.labelWeights)
         }
         let k = inputs.categoricalSizes.count
-        try size("categorical", batch.categorical.count, k)
-        for (j, value) in batch.categorical.enumerated() where !(0..<inputs.categoricalSizes[j % k]).contains(value) {
-            throw .categorical(image: j / k, code: j % k, value: value, size: inputs.categoricalSizes[j % k])
+        if batch.categoricalWeights.isEmpty {
+            try size("categorical", batch.categorical.count, k)
+            for (j, value) in batch.categorical.enumerated() where !(0..<inputs.categoricalSizes[j % k]).contains(value) {
+                throw .categorical(image: j / k, code: j % k, value: value, size: inputs.categoricalSizes[j % k])
+            }
+        } else {
+            try size("categoricalWeights", batch.categoricalWeights.count, inputs.categoricalSizes.reduce(0, +))
+            try finite("categoricalWeights", batch.categoricalWeights)
         }
         try size("continuous", batch.continuous.count, inputs.continuousCount)
         try finite("continuous", batch.continuous)

@@ -1,7 +1,7 @@
 // `gansynth interpolate`: walks between seeds (or, with fixed z, between classes) as grid rows or as numbered
 // video frames. Every input is interpolated between the endpoints' own inputs — z by slerp or lerp, a
-// conditional model's one-hot label linearly, continuous codes linearly, categorical codes switching at the
-// midpoint — so the first and last image of a row are exactly `gansynth sample --seeds` of its endpoints.
+// conditional model's one-hot label and InfoGAN's one-hot categorical codes linearly, continuous codes linearly —
+// so the first and last image of a row are exactly `gansynth sample --seeds` of its endpoints.
 // StyleGAN models walk in W instead (as NVlabs' gen_video.py): the keyframes' W, truncation applied, linearly.
 
 import ArgumentParser
@@ -277,7 +277,10 @@ struct Interpolate: ParsableCommand {
         if spec.isConditional, fixedLabel == nil, let la = ca.label, let lb = cb.label {
             r.labelWeights = spec.labels.indices.map { Float((1 - t) * ($0 == la ? 1 : 0) + t * ($0 == lb ? 1 : 0)) }
         }
-        r.categorical = t < 0.5 ? ca.categorical : cb.categorical
+        if !spec.categoricalSizes.isEmpty {
+            let wa = oneHot(ca.categorical, sizes: spec.categoricalSizes), wb = oneHot(cb.categorical, sizes: spec.categoricalSizes)
+            r.categoricalWeights = zip(wa, wb).map { Float((1 - t) * Double($0) + t * Double($1)) }
+        }
         r.continuous = zip(ca.continuous, cb.continuous).map { Float((1 - t) * Double($0) + t * Double($1)) }
         return r
     }

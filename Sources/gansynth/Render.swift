@@ -59,6 +59,8 @@ struct ImageRequest {
     var labelWeights: [Float]? = nil
     var z: [Float]? = nil
     var categorical: [Int]? = nil
+    /// Soft categorical codes (each code's weights, one per value, codes in order), for morphing between values.
+    var categoricalWeights: [Float]? = nil
     var continuous: [Float]? = nil
     /// W latents (num_ws · w_dim) instead of mapping z (StyleGAN: --ws, mixes, walks in W).
     var ws: [Float]? = nil
@@ -94,6 +96,7 @@ func generatorInputs(for requests: [ImageRequest], generator: Generator, truncat
     var inputs = GeneratorInputs(count: requests.count, z: [])
     inputs.z.reserveCapacity(requests.count * spec.zDimension)
     let soft = requests.contains { $0.labelWeights != nil }
+    let softCodes = requests.contains { $0.categoricalWeights != nil }
     for r in requests {
         inputs.z += r.z ?? latentVector(seed: r.seed, dimension: spec.zDimension, distribution: spec.zDistribution,
                                         truncation: truncation)
@@ -107,13 +110,22 @@ func generatorInputs(for requests: [ImageRequest], generator: Generator, truncat
                 inputs.labels.append(label)
             }
         }
-        inputs.categorical += r.categorical ?? drawn.categorical
+        let categorical = r.categorical ?? drawn.categorical
+        if softCodes {
+            inputs.categoricalWeights += r.categoricalWeights ?? oneHot(categorical, sizes: spec.categoricalSizes)
+        }
+        inputs.categorical += categorical
         inputs.continuous += r.continuous ?? drawn.continuous
         if let ws = r.ws { inputs.ws += ws }
     }
     inputs.truncation = truncation ?? 1
     style.apply(&inputs, seeds: requests.map(\.seed))
     return inputs
+}
+
+/// Each code's value as a one-hot row of its size, codes in order.
+func oneHot(_ values: [Int], sizes: [Int]) -> [Float] {
+    zip(values, sizes).flatMap { value, size in (0..<size).map { $0 == value ? Float(1) : 0 } }
 }
 
 /// Runs the generator on `requests`: one 8-bit image per request, and the inputs used.
@@ -159,6 +171,10 @@ extension GeneratorInputs {
                                    categorical: Array(categorical[(range.lowerBound * nk)..<(range.upperBound * nk)]),
                                    continuous: Array(continuous[(range.lowerBound * nc)..<(range.upperBound * nc)]))
         if !labelWeights.isEmpty { part.labelWeights = Array(labelWeights[(range.lowerBound * nl)..<(range.upperBound * nl)]) }
+        if !categoricalWeights.isEmpty {
+            let nw = spec.categoricalSizes.reduce(0, +)
+            part.categoricalWeights = Array(categoricalWeights[(range.lowerBound * nw)..<(range.upperBound * nw)])
+        }
         part.truncation = truncation
         part.truncationPsi = truncationPsi
         part.truncationCutoff = truncationCutoff
@@ -268,22 +284,27 @@ func provenance(generator: Generator, modelPath: String, seeds: [UInt32], trunca
 func conditionsText(_ inputs: GeneratorInputs, generator: Generator) -> [(String, String)] {
     let spec = generator.inputs
     var chunks: [(String, String)] = []
+    // A soft input is written as its mixture: "0.25*cat+0.75*dog".
+    func mixture(_ weights: ArraySlice<Float>, _ names: [String]) -> String {
+        zip(weights, names).compactMap { w, name in w == 0 ? nil : (w == 1 ? name : "\(w)*\(name)") }.joined(separator: "+")
+    }
     if spec.isConditional {
+        let l = spec.labels.count
         let labels = inputs.labelWeights.isEmpty
             ? inputs.labels.map { spec.labels[$0] }
-            : (0..<inputs.count).map { i in
-                spec.labels.indices.compactMap { c in
-                    let w = inputs.labelWeights[i * spec.labels.count + c]
-                    return w == 0 ? nil : (w == 1 ? spec.labels[c] : "\(w)*\(spec.labels[c])")
-                }.joined(separator: "+")
-            }
+            : (0..<inputs.count).map { i in mixture(inputs.labelWeights[(i * l)..<((i + 1) * l)], spec.labels) }
         chunks.append(("gansynth:labels", labels.joined(separator: ",")))
     }
-    let k = spec.categoricalSizes.count, c = spec.continuousCount
+    let sizes = spec.categoricalSizes, k = sizes.count, c = spec.continuousCount, row = sizes.reduce(0, +)
     if k + c > 0 {
         let codes = (0..<inputs.count).map { i in
-            (inputs.categorical[(i * k)..<((i + 1) * k)].map(String.init)
-             + inputs.continuous[(i * c)..<((i + 1) * c)].map { String($0) }).joined(separator: " ")
+            let categorical = inputs.categoricalWeights.isEmpty
+                ? inputs.categorical[(i * k)..<((i + 1) * k)].map(String.init)
+                : sizes.indices.map { j in
+                    let start = i * row + sizes[..<j].reduce(0, +)
+                    return mixture(inputs.categoricalWeights[start..<(start + sizes[j])], (0..<sizes[j]).map(String.init))
+                }
+            return (categorical + inputs.continuous[(i * c)..<((i + 1) * c)].map { String($0) }).joined(separator: " ")
         }
         chunks.append(("gansynth:codes", codes.joined(separator: ",")))
     }

@@ -1,4 +1,5 @@
-// input_categorical: InfoGAN categorical code `index` of each image as a one-hot vector, (K).
+// input_categorical: InfoGAN categorical code `index` of each image as a one-hot vector, or its soft mixture in
+// `categoricalWeights`, (K).
 // An input op: it reads the generator's inputs and takes no `inputs` key.
 
 struct InputCategorical: GraphOp {
@@ -18,9 +19,19 @@ struct InputCategorical: GraphOp {
     struct Kernel: StepKernel {
         let index: Int
         func run(_ r: inout StepRun) {
-            let codes = r.spec.categoricalSizes.count, n = r.n
-            r.output.update(repeating: 0, count: r.spec.categoricalSizes[index] * n)
-            for b in 0..<n { r.output[r.batch.categorical[(r.first + b) * codes + index] * n + b] = 1 }
+            let sizes = r.spec.categoricalSizes, n = r.n, size = sizes[index]
+            if r.batch.categoricalWeights.isEmpty {
+                r.output.update(repeating: 0, count: size * n)
+                for b in 0..<n { r.output[r.batch.categorical[(r.first + b) * sizes.count + index] * n + b] = 1 }
+            } else {
+                // Image-major rows of every code's weights; this code's columns start at the sizes before it.
+                let row = sizes.reduce(0, +), offset = sizes[..<index].reduce(0, +)
+                r.batch.categoricalWeights.withUnsafeBufferPointer { w in
+                    for b in 0..<n {
+                        for v in 0..<size { r.output[v * n + b] = w[(r.first + b) * row + offset + v] }
+                    }
+                }
+            }
         }
     }
 }
