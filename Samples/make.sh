@@ -19,6 +19,8 @@ if have mnist-cgan; then
 fi
 if have fashion-cgan; then $g sample --model fashion-cgan --labels all --per-label 10 --scale 2 Samples/fashion-cgan-table.png; fi
 if have mnist-infogan; then
+  $g sample --model mnist-infogan --n 64 --scale 2 Samples/mnist-infogan.png
+  $g interpolate --model mnist-infogan --pairs 6 --seed 100 --steps 10 --scale 2 Samples/mnist-infogan-interpolation.png
   $g sweep --model mnist-infogan --code 1 --range -2:2 --steps 10 --scale 2 Samples/mnist-infogan-code1.png
   $g sweep --model mnist-infogan --code 2 --range -2:2 --steps 10 --scale 2 Samples/mnist-infogan-code2.png
   $g sweep --model mnist-infogan --categorical rows --steps 10 --scale 2 Samples/mnist-infogan-categorical.png
@@ -32,6 +34,9 @@ if have mnist-bigan; then
   $g interpolate --model mnist-bigan --images "$tmp/3.png,$tmp/7.png" --steps 10 --video Samples/mnist-bigan-walk.gif --scale 3 --fps 10
   rm -rf "$tmp"
 fi
+for m in fashion-wgan-gp fashion-dcgan; do
+  if have $m; then $g sample --model $m --n 64 --scale 2 Samples/$m.png; fi
+done
 for m in cifar10-biggan cifar10-wgan-gp cifar10-dcgan; do
   if have $m; then $g sample --model $m --n 64 --scale 2 --quality 92 Samples/$m.jpg; fi
 done

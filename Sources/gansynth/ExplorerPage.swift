@@ -148,7 +148,7 @@ for (const id of ["seed", "seed-b", "label-to", "n", "label", "truncation", "psi
 fetch("/api/models").then((r) => r.json()).then((list) => {
   models = list;
   $("model").innerHTML = list.map((m) => "<option>" + m.name + "</option>").join("");
-  if (list.some((m) => m.name === "mnist-dcgan")) $("model").value = "mnist-dcgan";
+  if (list.some((m) => m.name === "\#(ModelLocator.defaultModel)")) $("model").value = "\#(ModelLocator.defaultModel)";
   setModel();
 });
 </script>

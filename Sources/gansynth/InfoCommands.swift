@@ -47,7 +47,7 @@ func formatCount(_ n: Int) -> String {
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show a model's metadata, inputs, layers, parameters and cost.")
 
-    @Argument(help: "Model name or path. Default: mnist-dcgan.")
+    @Argument(help: "Model name or path. Default: \(ModelLocator.defaultModel).")
     var model: String?
 
     func run() throws {

@@ -12,7 +12,7 @@ import Darwin
 #endif
 
 enum ModelLocator {
-    static let defaultModel = "mnist-dcgan"
+    static let defaultModel = "mnist-infogan"
 
     static func searchDirectories() -> [String] {
         var dirs: [String] = []

@@ -83,7 +83,7 @@ func checkTruncation(_ t: Double?, for generator: Generator, latents: Bool = fal
 // MARK: - Option groups
 
 struct ModelOptions: ParsableArguments {
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Model name (see 'gansynth models') or path to a .gguf file. Default: mnist-dcgan.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Model name (see 'gansynth models') or path to a .gguf file. Default: \(ModelLocator.defaultModel).")
     var model: String?
 
     @Option(parsing: .unconditional, help: "Worker threads, 1-256. Default: one per core.")

@@ -95,7 +95,7 @@ def api_bytes(base: str, command: str) -> bytes:
 def run(driver, base: str, screenshots: str | None) -> int:
     driver.get(base + "/")
     first, cmd0 = settle(driver)
-    check(first[:8] == b"\x89PNG\r\n\x1a\n" and "--model mnist-dcgan" in cmd0, f"the page opens on mnist-dcgan: {cmd0}")
+    check(first[:8] == b"\x89PNG\r\n\x1a\n" and "--model mnist-infogan" in cmd0, f"the page opens on the default model, mnist-infogan: {cmd0}")
     check(first == api_bytes(base, cmd0), "its image is the API's for the command shown")
     if screenshots:
         os.makedirs(screenshots, exist_ok=True)

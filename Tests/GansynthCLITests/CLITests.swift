@@ -88,10 +88,10 @@ func crop(_ grid: Image, index: Int, columns: Int, tile: Int, padding: Int) -> I
         let img = try readImage(out)
         #expect(img.width == 8 * 30 + 2 && img.height == 8 * 30 + 2 && img.channels == 1)
         let text = try pngTextChunks([UInt8](try Data(contentsOf: out)))
-        #expect(text.contains(TextChunk(key: "gansynth:model", value: "mnist-dcgan")))
+        #expect(text.contains(TextChunk(key: "gansynth:model", value: "mnist-infogan")))
         // The file by its name and digest, never the folder it was found in.
-        #expect(text.contains(TextChunk(key: "gansynth:model-file", value: "mnist-dcgan.gguf")))
-        let digest = try sha256sum(repo.appendingPathComponent("Models/mnist-dcgan.gguf").path)
+        #expect(text.contains(TextChunk(key: "gansynth:model-file", value: "mnist-infogan.gguf")))
+        let digest = try sha256sum(repo.appendingPathComponent("Models/mnist-infogan.gguf").path)
         #expect(text.contains(TextChunk(key: "gansynth:model-sha256", value: digest)))
         #expect(text.contains(TextChunk(key: "gansynth:seeds", value: "0-63")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["out.png"])

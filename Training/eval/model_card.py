@@ -16,9 +16,13 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINING = os.path.dirname(HERE)
 ROOT = os.path.dirname(TRAINING)
-ORDER = ["mnist-dcgan", "mnist-gan", "mnist-cgan", "mnist-infogan", "mnist-bigan", "fashion-cgan", "cifar10-cgan",
+DEFAULT_MODEL = "mnist-infogan"  # the CLI's (ModelLocator.defaultModel)
+ORDER = ["mnist-dcgan", "mnist-gan", "mnist-cgan", "mnist-infogan", "mnist-bigan", "fashion-cgan", "fashion-wgan-gp",
+         "fashion-dcgan", "cifar10-cgan",
          "cifar10-biggan", "cifar10-wgan-gp", "cifar10-dcgan"]
 ARCH = {
+    "fashion-wgan-gp": "unconditional DCGAN: z 100 → linear 6272 → 2 transposed convs, 7.3 M MACs",
+    "fashion-dcgan": "unconditional DCGAN: z 100 → linear 6272 → 2 transposed convs, 7.3 M MACs",
     "mnist-dcgan": "DCGAN: z 100 → linear → 2 transposed convs, 7.3 M MACs",
     "mnist-gan": "MLP: z 100 (uniform) → 1200 → 1200 → 784 sigmoid, 2.5 M MACs",
     "mnist-cgan": "conditional DCGAN: z 100 + one-hot label, 7.3 M MACs",
@@ -95,7 +99,8 @@ def main() -> None:
         goal = "–" if not g else f"{g['metric']} ≥ {g['goal']}: {'met' if g['met'] else '**missed**'}"
         if not ev:
             goal = "not evaluated yet"
-        print(f"| {name} | {meta.get('gansynth.dataset', '')} | {ARCH.get(name, '')} | {params / 1e6:.2f} M | "
+        shown = f"{name} (default)" if name == DEFAULT_MODEL else name
+        print(f"| {shown} | {meta.get('gansynth.dataset', '')} | {ARCH.get(name, '')} | {params / 1e6:.2f} M | "
               f"{os.path.getsize(path) / 1e6:.2f} MB | {COMMAND.get(name, '')} | "
               f"{meta.get('gansynth.training.epochs', '?')} | "
               f"{'%.0f min' % (secs / 60) if secs else '?'} | {'; '.join(metrics) or '–'} | {goal} |")

@@ -64,6 +64,9 @@ MNIST_DATASET = "MNIST (train, 60,000 images)"
 CIFAR10_DATASET = "CIFAR-10 (train, 50,000 images, JPEG re-encoded)"
 CIFAR10_DCGAN_BODY = ("z (128, standard normal) -> linear 4096 -> BN -> ReLU -> 256x4x4 -> transposed convs "
                       "128x8x8, 64x16x16 (BN, ReLU) -> transposed conv 3x32x32 -> tanh")
+MNIST_DCGAN_BODY = ("z (100, standard normal) -> linear 6272 -> BN -> ReLU -> 128x7x7 -> transposed conv 64x14x14 "
+                    "-> BN -> ReLU -> transposed conv 1x28x28 -> tanh")
+FASHION_DATASET = "Fashion-MNIST (train, 60,000 images)"
 SPECS = {
     "mnist-dcgan": Spec(
         name="mnist-dcgan", data_kind="mnist", z_dim=100, z_distribution="normal", output=(1, 28, 28),
@@ -92,6 +95,25 @@ SPECS = {
         description="Unconditional DCGAN generator for 32x32 RGB CIFAR-10 images: " + CIFAR10_DCGAN_BODY + ". "
                     "Trained with the non-saturating loss against cifar10-wgan-gp's critic layers with batch norm "
                     "(the DCGAN discriminator); the file holds the moving average of G's weights (decay 0.999)."),
+    "fashion-wgan-gp": Spec(
+        name="fashion-wgan-gp", data_kind="fashion", z_dim=100, z_distribution="normal", output=(1, 28, 28),
+        output_range="tanh", loss="wgan-gp", n_critic=5, batch_size=64, lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9),
+        ema=0.999, default_epochs=20, license="MIT", dataset=FASHION_DATASET,
+        paper="Arjovsky, Chintala, Bottou 2017, Wasserstein GAN; Gulrajani et al. 2017, Improved Training of "
+              "Wasserstein GANs",
+        description="Unconditional DCGAN generator for 28x28 Fashion-MNIST articles: " + MNIST_DCGAN_BODY + ". "
+                    "Trained with the WGAN-GP objective (gradient penalty 10, 5 critic steps per generator step, "
+                    "Adam 1e-4 (0, 0.9)) against the DCGAN discriminator's layers without batch norm; the file "
+                    "holds the moving average of G's weights (decay 0.999) with standing batch-norm statistics. "
+                    "Its twin fashion-dcgan has the same generator trained with the non-saturating loss."),
+    "fashion-dcgan": Spec(
+        name="fashion-dcgan", data_kind="fashion", z_dim=100, z_distribution="normal", output=(1, 28, 28),
+        output_range="tanh", batch_size=64, ema=0.999, default_epochs=20, license="MIT", dataset=FASHION_DATASET,
+        paper="Radford, Metz, Chintala 2016 (DCGAN); Goodfellow et al. 2014 (non-saturating loss)",
+        description="Unconditional DCGAN generator for 28x28 Fashion-MNIST articles: " + MNIST_DCGAN_BODY + ". "
+                    "Trained with the non-saturating loss against the DCGAN discriminator (fashion-wgan-gp's "
+                    "critic layers with batch norm); the file holds the moving average of G's weights (decay "
+                    "0.999) with standing batch-norm statistics."),
     "mnist-gan": Spec(
         name="mnist-gan", data_kind="mnist", z_dim=100, z_distribution="uniform", output=(1, 28, 28),
         output_range="sigmoid", batch_size=100, lr_g=2e-4, lr_d=2e-4, default_epochs=60, train_subset=50000,
@@ -125,7 +147,7 @@ SPECS = {
     "fashion-cgan": Spec(
         name="fashion-cgan", data_kind="fashion", z_dim=100, z_distribution="normal", output=(1, 28, 28),
         output_range="tanh", labels=FASHION_CLASSES, default_epochs=12, license="MIT",
-        dataset="Fashion-MNIST (train, 60,000 images)",
+        dataset=FASHION_DATASET,
         paper="Mirza, Osindero 2014, Conditional Generative Adversarial Nets (DCGAN layers, Radford et al. 2016)",
         description="Conditional DCGAN for 28x28 Fashion-MNIST articles: z (100, standard normal) and the one-hot "
                     "class (10) -> concat -> linear 6272 -> BN -> ReLU -> 128x7x7 -> transposed conv 64x14x14 -> "
@@ -304,8 +326,9 @@ class ConvDiscriminator(nn.Module):
             )
             feat = 256 * 4 * 4
         else:
-            # DCGAN's trunk; with the hinge loss spectrally normalised and without batch norm (Miyato et al. 2018).
-            bn = (lambda c: nn.BatchNorm2d(c)) if spec.loss != "hinge" else (lambda c: nn.Identity())
+            # DCGAN's trunk; with the hinge loss spectrally normalised and without batch norm (Miyato et al. 2018),
+            # and as a WGAN-GP critic without batch norm (its gradient penalty is per image).
+            bn = (lambda c: nn.BatchNorm2d(c)) if spec.loss == "bce" else (lambda c: nn.Identity())
             self.trunk = nn.Sequential(
                 sn(nn.Conv2d(1, 64, 4, 2, 1)), nn.LeakyReLU(0.2),
                 sn(nn.Conv2d(64, 128, 4, 2, 1)), bn(128), nn.LeakyReLU(0.2),
