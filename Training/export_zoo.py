@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 import numpy as np
@@ -114,7 +115,8 @@ def main(argv=None) -> None:
     hours = ck.get("train_seconds", 0.0) / 3600
     description = spec.description
     if args.weights == "live":
-        description = description.split(" The file holds the moving average")[0] + " The file holds the trained weights."
+        description = re.split(r"[;.] [Tt]he file holds the moving average", description)[0] + \
+            ". The file holds the trained weights."
     elif args.weights == "ema-standing":
         description = description.rstrip(".") + ", with batch-norm statistics recomputed for them."
     desc = (description + f" Trained {trained} "

@@ -122,7 +122,7 @@ func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
         .filter { $0.hasSuffix(".gguf") }.map { String($0.dropLast(5)) }.sorted()
 
     @Test func theDefaultModelIsShipped() {
-        #expect(WholeModelParity.shippedModels.contains("mnist-dcgan"))
+        #expect(WholeModelParity.shippedModels.contains("mnist-infogan"))
     }
 
     @Test(arguments: shippedModels)

@@ -103,17 +103,17 @@ SPECS = {
               "Wasserstein GANs",
         description="Unconditional DCGAN generator for 28x28 Fashion-MNIST articles: " + MNIST_DCGAN_BODY + ". "
                     "Trained with the WGAN-GP objective (gradient penalty 10, 5 critic steps per generator step, "
-                    "Adam 1e-4 (0, 0.9)) against the DCGAN discriminator's layers without batch norm; the file "
-                    "holds the moving average of G's weights (decay 0.999) with standing batch-norm statistics. "
-                    "Its twin fashion-dcgan has the same generator trained with the non-saturating loss."),
+                    "Adam 1e-4 (0, 0.9)) against the DCGAN discriminator's layers without batch norm. Its twin "
+                    "fashion-dcgan has the same generator trained with the non-saturating loss. The file holds the "
+                    "moving average of G's weights (decay 0.999)."),
     "fashion-dcgan": Spec(
         name="fashion-dcgan", data_kind="fashion", z_dim=100, z_distribution="normal", output=(1, 28, 28),
         output_range="tanh", batch_size=64, ema=0.999, default_epochs=20, license="MIT", dataset=FASHION_DATASET,
         paper="Radford, Metz, Chintala 2016 (DCGAN); Goodfellow et al. 2014 (non-saturating loss)",
         description="Unconditional DCGAN generator for 28x28 Fashion-MNIST articles: " + MNIST_DCGAN_BODY + ". "
                     "Trained with the non-saturating loss against the DCGAN discriminator (fashion-wgan-gp's "
-                    "critic layers with batch norm); the file holds the moving average of G's weights (decay "
-                    "0.999) with standing batch-norm statistics."),
+                    "critic layers with batch norm). The file holds the moving average of G's weights (decay "
+                    "0.999)."),
     "mnist-gan": Spec(
         name="mnist-gan", data_kind="mnist", z_dim=100, z_distribution="uniform", output=(1, 28, 28),
         output_range="sigmoid", batch_size=100, lr_g=2e-4, lr_d=2e-4, default_epochs=60, train_subset=50000,
