@@ -85,7 +85,8 @@ def api_bytes(base: str, command: str) -> bytes:
     words = shlex.split(command)
     opts = dict(zip(words[2:-1:2], words[3:-1:2]))
     q = {"model": opts["--model"], "seed": opts["--seeds"], "scale": opts.get("--scale", "1")}
-    for flag, key in (("--label", "label"), ("--truncation", "truncation")):
+    for flag, key in (("--label", "label"), ("--truncation", "truncation"), ("--categorical", "categorical"),
+                      ("--continuous", "continuous")):
         if flag in opts:
             q[key] = opts[flag]
     with urllib.request.urlopen(base + "/api/sample?" + urllib.parse.urlencode(q)) as r:
