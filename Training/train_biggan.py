@@ -54,7 +54,7 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--ckpt-every", type=int, default=2000)
+    p.add_argument("--ckpt-every", type=int, default=2000, help="also checkpoint every N generator iterations (0: only at the end)")
     p.add_argument("--standing-batches", type=int, default=100, help="batches of 128 for the standing statistics")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--cache", default=os.path.join(HERE, "runs", "data"), help="decoded CIFAR-10 arrays")
@@ -189,7 +189,7 @@ def main(argv=None) -> None:
                           f"generated {af:.3f} {(time.time() - t_log) / acc_n:.4f} s/iter")
             acc.zero_()
             acc_n, t_log = 0, time.time()
-        if (it + 1) % args.ckpt_every == 0 and not done:
+        if args.ckpt_every and (it + 1) % args.ckpt_every == 0 and not done:
             sample(f"iter-{it + 1:06d}", G_ema)
             checkpoint(it + 1)
         if done:
