@@ -4,8 +4,11 @@
 #
 #   bash Training/train_gpu.sh DATA OUT SECONDS
 #
-# DATA holds mnist/ (the IDX files) and cifar10/cifar10-jpg.tar.gz. Runs go to Training/runs/<name>; console
-# output to Training/runs/<name>.stdout. The evaluation classifiers train first in one chain beside the others.
+# DATA holds cifar10/cifar10-jpg.tar.gz and, optionally, mnist/ (the IDX files; adds mnist-bigan and the MNIST
+# classifier). Runs go to Training/runs/<name>; console output to Training/runs/<name>.stdout. The evaluation
+# classifiers train in one chain beside the others. Each job checkpoints and stops after SECONDS of training and
+# is killed SECONDS + 120 after its start (a lease ends on the clock), so the packing always runs.
+# FULL="NAME..." keeps those runs' whole checkpoints (D and optimizers) to train them on elsewhere.
 # DEVICE=cpu STANDING=2 CLASSIFIER_ARGS="--limit 512 --epochs 1" try the script out in minutes without a GPU.
 set -u
 cd "$(dirname "$0")/.."
@@ -36,22 +39,19 @@ fi
 job() {  # name, command...
   local name=$1; shift
   echo "$(date -u +%T) start $name"
-  "$@" > "$R/$name.stdout" 2>&1; echo "$(date -u +%T) end $name: status $? $(tail -1 "$R/$name.stdout")"
+  timeout -s INT $((BUDGET + 120)) "$@" > "$R/$name.stdout" 2>&1; echo "$(date -u +%T) end $name: status $? $(tail -1 "$R/$name.stdout")"
 }
 DEV=${DEVICE:-cuda}  # DEVICE=cpu tries the script out on a machine without a GPU
 C="--device $DEV --threads 1 --time-budget $BUDGET"
-( job classifier-mnist python3 Training/eval/train_classifier.py --dataset mnist --data "$MNIST" --device $DEV --threads 1 ${CLASSIFIER_ARGS:-}
-  job classifier-cifar10 python3 Training/eval/train_classifier.py --dataset cifar10 --data "$CIFAR" --device $DEV --threads 1 ${CLASSIFIER_ARGS:-} ) &
-job mnist-dcgan python3 Training/train_zoo.py --model mnist-dcgan --data "$MNIST" --epochs 300 --ckpt-every 5000 $C &
-job mnist-dcgan-hinge python3 Training/train_zoo.py --model mnist-dcgan --loss hinge --out $R/mnist-dcgan-hinge \
-  --data "$MNIST" --epochs 300 --ckpt-every 5000 $C &
+( job classifier-cifar10 python3 Training/eval/train_classifier.py --dataset cifar10 --data "$CIFAR" --device $DEV --threads 1 ${CLASSIFIER_ARGS:-}
+  if [ -d "$MNIST" ]; then job classifier-mnist python3 Training/eval/train_classifier.py --dataset mnist --data "$MNIST" --device $DEV --threads 1 ${CLASSIFIER_ARGS:-}; fi ) &
 job cifar10-wgan-gp python3 Training/train_zoo.py --model cifar10-wgan-gp --data "$CIFAR" --epochs 300 --ckpt-every 5000 $C &
 job cifar10-dcgan python3 Training/train_zoo.py --model cifar10-dcgan --data "$CIFAR" --epochs 300 --ckpt-every 5000 $C &
 job cifar10-biggan python3 Training/train_biggan.py --data "$CIFAR" --d-steps 2 --standing-batches ${STANDING:-100} $C &
 job cifar10-biggan-d4 python3 Training/train_biggan.py --data "$CIFAR" --d-steps 4 --out $R/cifar10-biggan-d4 --standing-batches ${STANDING:-100} $C &
-job mnist-bigan python3 Training/train_bigan.py --data "$MNIST" --epochs 300 $C &
+if [ -d "$MNIST" ]; then job mnist-bigan python3 Training/train_bigan.py --data "$MNIST" --epochs 300 $C & fi
 wait
 echo quit | timeout 10 nvidia-cuda-mps-control 2>/dev/null
-python3 Training/pack_runs.py "$R" "$R/runs.tar" --full mnist-dcgan && split -b 15M -d "$R/runs.tar" "$OUT/runs.tar.part-"
+python3 Training/pack_runs.py "$R" "$R/runs.tar" --full ${FULL:-} && split -b 15M -d "$R/runs.tar" "$OUT/runs.tar.part-"
 for f in "$R"/*.stdout; do echo "== $f"; grep -v "^epoch .* iter \|^iter " "$f" | tail -4; done
 ls -la "$OUT"
