@@ -27,7 +27,7 @@ from gansynth_training.bigan import Z_DIM, encoder, generator  # noqa: E402
 from gansynth_training.export import forward_nodes, read_generator, sequential_to_nodes, write_generator  # noqa: E402
 from gansynth_training.fixtures import latent_z, write_fixture  # noqa: E402
 from gansynth_training.models import standing_statistics  # noqa: E402
-from gansynth_training.runlog import load_checkpoint, provenance  # noqa: E402
+from gansynth_training.runlog import hardware, load_checkpoint, provenance  # noqa: E402
 
 DESCRIPTION = ("BiGAN (Donahue, Kraehenbuehl, Darrell 2017) for 28x28 handwritten digits: a generator G: z (50, "
                "uniform in [-1, 1]) -> linear 6272 -> BN -> ReLU -> 128x7x7 -> transposed conv 64x14x14 -> BN -> "
@@ -84,7 +84,7 @@ def main(argv=None) -> None:
         standing_statistics(E, list(x.split(256)))
     G.eval(), E.eval()
     epochs, trained, command = provenance(ck)
-    desc = DESCRIPTION + " " + WEIGHTS[args.weights] + f" Trained {trained} ({ck.get('train_seconds', 0) / 3600:.1f} h) on 2 CPU cores. Weights licensed CC-BY-SA-3.0."
+    desc = DESCRIPTION + " " + WEIGHTS[args.weights] + f" Trained {trained} ({ck.get('train_seconds', 0) / 3600:.1f} h) {hardware(ck)}. Weights licensed CC-BY-SA-3.0."
     nodes = sequential_to_nodes(G)
     enc_nodes = sequential_to_nodes(E, head=[{"op": "input_image"}], example=torch.zeros(1, 1, 28, 28))
     tmp = args.out + ".tmp"

@@ -28,7 +28,7 @@ from gansynth_training.biggan_cifar import Generator, biggan_pytorch_state_dict 
 from gansynth_training.converters.biggan import BigGAN  # noqa: E402
 from gansynth_training.export import forward_nodes, read_generator, write_generator  # noqa: E402
 from gansynth_training.fixtures import latent_z, write_fixture  # noqa: E402
-from gansynth_training.runlog import load_checkpoint, portable_command  # noqa: E402
+from gansynth_training.runlog import hardware, load_checkpoint, portable_command  # noqa: E402
 from gansynth_training.zoo import CIFAR10_CLASSES, CIFAR10_DATASET  # noqa: E402
 
 FIXTURE_LABELS = [0, 3, 7, 9]
@@ -64,7 +64,7 @@ def main(argv=None) -> None:
             f"upsampling, 3x3 convs, {G.ch} channels) with self-attention at 16x16 -> BN -> ReLU -> conv -> tanh. "
             "Trained with the hinge loss against a spectrally normalised projection discriminator with an "
             "auxiliary classifier; the file holds the moving average of G's weights with standing statistics. "
-            f"Trained {iters} generator iterations ({ck.get('train_seconds', 0) / 3600:.1f} h). Weights licensed MIT.")
+            f"Trained {iters} generator iterations ({ck.get('train_seconds', 0) / 3600:.1f} h) {hardware(ck)}. Weights licensed MIT.")
     tmp = args.out + ".tmp"
     write_generator(tmp, nodes, name="cifar10-biggan", z_dim=128, output=(3, 32, 32), output_range="tanh",
                     labels=CIFAR10_CLASSES, weight_type=args.weight_type, description=desc, license="MIT",

@@ -26,7 +26,7 @@ sys.path.insert(0, HERE)
 from gansynth_training.export import forward_nodes, read_generator, sequential_to_nodes, write_generator  # noqa
 from gansynth_training.fixtures import latent_z, write_fixture  # noqa: E402
 from gansynth_training.models import standing_statistics  # noqa: E402
-from gansynth_training.runlog import load_checkpoint, provenance  # noqa: E402
+from gansynth_training.runlog import hardware, load_checkpoint, provenance  # noqa: E402
 from gansynth_training.zoo import SPECS, build_generator, generator_state  # noqa: E402
 
 FIXTURE_LABELS = [0, 3, 7, 9]
@@ -120,7 +120,7 @@ def main(argv=None) -> None:
     elif args.weights == "ema-standing":
         description = description.rstrip(".") + ", with batch-norm statistics recomputed for them."
     desc = (description + f" Trained {trained} "
-            f"({hours:.1f} h) on 2 CPU cores. Weights licensed {spec.license}.")
+            f"({hours:.1f} h) {hardware(ck)}. Weights licensed {spec.license}.")
 
     nodes = sequential_to_nodes(G.body, head=G.head_nodes())
     tmp = out + ".tmp"

@@ -49,17 +49,27 @@ def provenance(ck: dict) -> tuple[int, str, str | None]:
             " ; ".join(portable_command(c) for c in commands) if commands else None)
 
 
+def hardware(ck: dict) -> str:
+    """Where a run trained, from its recorded command lines: "on one GPU", "on 2 CPU cores" or both (a run
+    trained on a GPU machine and continued here)."""
+    devices = {"gpu" if re.search(r"--device[ =]cuda", c) else "cpu" for c in ck.get("commands") or []}
+    if devices == {"gpu"}:
+        return "on one GPU"
+    return "on one GPU, then 2 CPU cores" if "gpu" in devices else "on 2 CPU cores"
+
+
 _DATA_ARG = re.compile(r"(--data[ =])(\S+)")
 
 
 def portable_command(command: str) -> str:
-    """`command` with its --data folder written as $DATA/<name under the datasets folder> (an absolute folder, or
-    any under a `datasets` folder), so a model file records how it was trained without naming the folders of the
-    machine that trained it."""
+    """`command` with its --data location written as $DATA/<name> (the part under a `datasets` folder, else the
+    data set's folder and, for a file such as a tarball, the file), so a model file records how it was trained
+    without naming the folders of the machine that trained it."""
     def relative(m: re.Match) -> str:
-        parts = m.group(2).split("/")
-        if "datasets" not in parts and not m.group(2).startswith("/"):
-            return m.group(0)
-        tail = parts[parts.index("datasets") + 1:] if "datasets" in parts else parts[-1:]
+        parts = [p for p in m.group(2).split("/") if p not in ("", ".")]
+        if "datasets" in parts:
+            tail = parts[parts.index("datasets") + 1:]
+        else:
+            tail = parts[-2:] if "." in parts[-1] and len(parts) > 1 else parts[-1:]
         return m.group(1) + "$DATA/" + "/".join(tail)
     return _DATA_ARG.sub(relative, command)

@@ -85,16 +85,16 @@ SPECS = {
               "Wasserstein GANs",
         description="Unconditional DCGAN generator for 32x32 RGB CIFAR-10 images: " + CIFAR10_DCGAN_BODY + ". "
                     "Trained with the WGAN-GP objective (gradient penalty 10, 5 critic steps per generator step, "
-                    "Adam 1e-4 (0, 0.9)) against a convolutional critic without batch norm; the file holds the "
-                    "moving average of G's weights (decay 0.999). Its twin cifar10-dcgan has the same generator "
-                    "trained with the non-saturating loss."),
+                    "Adam 1e-4 (0, 0.9)) against a convolutional critic without batch norm. Its twin cifar10-dcgan "
+                    "has the same generator trained with the non-saturating loss. The file holds the moving average "
+                    "of G's weights (decay 0.999)."),
     "cifar10-dcgan": Spec(
         name="cifar10-dcgan", data_kind="cifar10", z_dim=128, z_distribution="normal", output=(3, 32, 32),
         output_range="tanh", batch_size=64, ema=0.999, default_epochs=20, license="MIT", dataset=CIFAR10_DATASET,
         paper="Radford, Metz, Chintala 2016 (DCGAN); Goodfellow et al. 2014 (non-saturating loss)",
         description="Unconditional DCGAN generator for 32x32 RGB CIFAR-10 images: " + CIFAR10_DCGAN_BODY + ". "
                     "Trained with the non-saturating loss against cifar10-wgan-gp's critic layers with batch norm "
-                    "(the DCGAN discriminator); the file holds the moving average of G's weights (decay 0.999)."),
+                    "(the DCGAN discriminator). The file holds the moving average of G's weights (decay 0.999)."),
     "fashion-wgan-gp": Spec(
         name="fashion-wgan-gp", data_kind="fashion", z_dim=100, z_distribution="normal", output=(1, 28, 28),
         output_range="tanh", loss="wgan-gp", n_critic=5, batch_size=64, lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9),
