@@ -13,6 +13,9 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from evaluate import GOALS  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINING = os.path.dirname(HERE)
 ROOT = os.path.dirname(TRAINING)
@@ -37,8 +40,8 @@ ARCH = {
 COMMAND = {
     "mnist-dcgan": "`python3 Training/train_zoo.py --model mnist-dcgan --data DIR` (the file holds the moving average of G's weights)",
     "mnist-bigan": "`python3 Training/train_bigan.py --data DIR` + `export_bigan.py`",
-    "cifar10-biggan": "`python3 Training/train_biggan.py --data DIR/cifar10-jpg.tar.gz` + `export_biggan.py`",
-    "cifar10-wgan-gp": "`python3 Training/train_zoo.py --model cifar10-wgan-gp --data DIR/cifar10-jpg.tar.gz`",
+    "cifar10-biggan": "`python3 Training/train_biggan.py --data DIR/cifar10-jpg.tar.gz --d-steps 2 --device cuda --time-budget 420`, then `--resume --time-budget 170` + `export_biggan.py`",
+    "cifar10-wgan-gp": "`python3 Training/train_zoo.py --model cifar10-wgan-gp --data DIR/cifar10-jpg.tar.gz --device cuda --time-budget 420` + `export_zoo.py --weights ema-standing`",
     "cifar10-dcgan": "`python3 Training/train_zoo.py --model cifar10-dcgan --data DIR/cifar10-jpg.tar.gz`",
     "mnist-gan": "`python3 Training/train_zoo.py --model mnist-gan --epochs 300`, then `--resume --epochs 320 --ema 0.999`, then `--resume --epochs 360 --ema 0.9999` (the file holds the moving average of G's weights)",
     "mnist-cgan": "`python3 Training/train_zoo.py --model mnist-cgan --epochs 10`",
@@ -48,17 +51,23 @@ COMMAND = {
 }
 
 
-def training_seconds(name: str) -> float | None:
+def training_seconds(name: str) -> tuple[float | None, bool]:
+    """Seconds of training in a run's log (per-epoch times, or a BigGAN run's last "N s of training"), and whether
+    the run trained on a GPU."""
     log = os.path.join(TRAINING, "runs", name, "log.txt")
     if not os.path.exists(log):
-        return None
-    tot = 0.0
+        return None, False
+    tot, stopped, gpu = 0.0, None, False
     with open(log) as f:
         for line in f:
+            gpu = gpu or "--device cuda" in line
             m = re.search(r"epoch \d+/\d+ .* (?:train_s|wall_s) ([0-9.]+)", line)
             if m:
                 tot += float(m.group(1))
-    return tot
+            m = re.search(r"stopped at iteration \d+ \(([0-9.]+) s of training", line)
+            if m:
+                stopped = float(m.group(1))
+    return (stopped if stopped is not None else tot) or None, gpu
 
 
 def main() -> None:
@@ -75,7 +84,7 @@ def main() -> None:
         r = gguf.GGUFReader(path)
         meta = {k: f.contents() for k, f in r.fields.items() if not k.startswith("gansynth.node.")}
         params = sum(int(np.prod(t.shape)) for t in r.tensors)
-        secs = training_seconds(name)
+        secs, gpu = training_seconds(name)
         ev = results.get(name, {})
         metrics = []
         if "label_accuracy" in ev:
@@ -95,15 +104,17 @@ def main() -> None:
             metrics.append(f"smallest class {100 * ev['min_class_share']:.1f}%")
             metrics.append(f"FD {ev['fd']:.2f} (floor {ev['fd_floor_test_vs_train']:.2f})")
             metrics.append(f"classifier test accuracy {100 * ev['classifier_test_accuracy']:.1f}%")
-        g = ev.get("goal")
-        goal = "–" if not g else f"{g['metric']} ≥ {g['goal']}: {'met' if g['met'] else '**missed**'}"
+        goal = "–"
+        if name in GOALS and GOALS[name][0] in ev:
+            metric, target = GOALS[name]
+            goal = f"{metric} ≥ {target}: {'met' if ev[metric] >= target else '**missed**'}"
         if not ev:
             goal = "not evaluated yet"
         shown = f"{name} (default)" if name == DEFAULT_MODEL else name
         print(f"| {shown} | {meta.get('gansynth.dataset', '')} | {ARCH.get(name, '')} | {params / 1e6:.2f} M | "
               f"{os.path.getsize(path) / 1e6:.2f} MB | {COMMAND.get(name, '')} | "
               f"{meta.get('gansynth.training.epochs', '?')} | "
-              f"{'%.0f min' % (secs / 60) if secs else '?'} | {'; '.join(metrics) or '–'} | {goal} |")
+              f"{'%.0f min' % (secs / 60) if secs else '?'}{' (one GPU)' if gpu else ''} | {'; '.join(metrics) or '–'} | {goal} |")
 
 
 if __name__ == "__main__":
