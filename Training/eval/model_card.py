@@ -42,6 +42,8 @@ COMMAND = {
     "mnist-bigan": "`python3 Training/train_bigan.py --data DIR` + `export_bigan.py`",
     "cifar10-biggan": "`python3 Training/train_biggan.py --data DIR/cifar10-jpg.tar.gz --d-steps 2 --device cuda --time-budget 420`, then `--resume --time-budget 170` + `export_biggan.py`",
     "cifar10-wgan-gp": "`python3 Training/train_zoo.py --model cifar10-wgan-gp --data DIR/cifar10-jpg.tar.gz --device cuda --time-budget 420` + `export_zoo.py --weights ema-standing`",
+    "fashion-wgan-gp": "`python3 Training/train_zoo.py --model fashion-wgan-gp --data DIR --epochs 40 --max-iters 25000 --threads 1` + `export_zoo.py --weights live`",
+    "fashion-dcgan": "`python3 Training/train_zoo.py --model fashion-dcgan --data DIR --epochs 40 --max-iters 25000 --threads 1` (run as 5,000, then `--resume` to 25,000) + `export_zoo.py --weights ema`",
     "cifar10-dcgan": "`python3 Training/train_zoo.py --model cifar10-dcgan --data DIR/cifar10-jpg.tar.gz`",
     "mnist-gan": "`python3 Training/train_zoo.py --model mnist-gan --epochs 300`, then `--resume --epochs 320 --ema 0.999`, then `--resume --epochs 360 --ema 0.9999` (the file holds the moving average of G's weights)",
     "mnist-cgan": "`python3 Training/train_zoo.py --model mnist-cgan --epochs 10`",
