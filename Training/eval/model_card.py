@@ -13,12 +13,11 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from evaluate import GOALS  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 TRAINING = os.path.dirname(HERE)
 ROOT = os.path.dirname(TRAINING)
+sys.path.insert(0, HERE)
+from evaluate import GOALS  # noqa: E402
 DEFAULT_MODEL = "mnist-infogan"  # the CLI's (ModelLocator.defaultModel)
 ORDER = ["mnist-dcgan", "mnist-gan", "mnist-cgan", "mnist-infogan", "mnist-bigan", "fashion-cgan", "fashion-wgan-gp",
          "fashion-dcgan", "cifar10-cgan",
@@ -53,23 +52,21 @@ COMMAND = {
 }
 
 
-def training_seconds(name: str) -> tuple[float | None, bool]:
-    """Seconds of training in a run's log (per-epoch times, or a BigGAN run's last "N s of training"), and whether
-    the run trained on a GPU."""
+def training_seconds(name: str) -> float | None:
+    """Seconds of training in a run's log: per-epoch times, or a BigGAN run's last "N s of training"."""
     log = os.path.join(TRAINING, "runs", name, "log.txt")
     if not os.path.exists(log):
-        return None, False
-    tot, stopped, gpu = 0.0, None, False
+        return None
+    tot, stopped = 0.0, None
     with open(log) as f:
         for line in f:
-            gpu = gpu or "--device cuda" in line
             m = re.search(r"epoch \d+/\d+ .* (?:train_s|wall_s) ([0-9.]+)", line)
             if m:
                 tot += float(m.group(1))
             m = re.search(r"stopped at iteration \d+ \(([0-9.]+) s of training", line)
             if m:
                 stopped = float(m.group(1))
-    return (stopped if stopped is not None else tot) or None, gpu
+    return (stopped if stopped is not None else tot) or None
 
 
 def main() -> None:
@@ -86,7 +83,8 @@ def main() -> None:
         r = gguf.GGUFReader(path)
         meta = {k: f.contents() for k, f in r.fields.items() if not k.startswith("gansynth.node.")}
         params = sum(int(np.prod(t.shape)) for t in r.tensors)
-        secs, gpu = training_seconds(name)
+        secs = training_seconds(name)
+        gpu = "--device cuda" in str(meta.get("gansynth.training.command", ""))
         ev = results.get(name, {})
         metrics = []
         if "label_accuracy" in ev:
